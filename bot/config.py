@@ -1,0 +1,101 @@
+"""Settings read from the environment (and a `.env` file), validated once at start-up."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_AICHATS_URL = "https://ai-chats.org"
+DEFAULT_STORAGE_URL = "sqlite:///data/bot.sqlite3"
+
+# aiogram accepts any "<digits>:<something>"; Telegram's tokens are stricter, and a typo caught here
+# gives a clear message instead of a 401 loop later.
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    """Where conversation history lives: `kind` is "sqlite" or "memory"."""
+
+    kind: str
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str
+    telegram_api_url: str | None = None
+    aichats_url: str = DEFAULT_AICHATS_URL
+    storage: StorageConfig = StorageConfig("sqlite", Path("data/bot.sqlite3"))
+    history_limit: int = 20
+    max_prompt_chars: int = 4000
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Build settings from a mapping of environment variables; raises ConfigError."""
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(name, default).strip() or default
+
+        token = get("BOT_TOKEN")
+        if not token:
+            raise ConfigError("BOT_TOKEN", "is not set; get a token from @BotFather and put it in .env")
+        if not _TOKEN_RE.match(token):
+            raise ConfigError("BOT_TOKEN", "is malformed; expected '<digits>:<letters, digits, _ or ->'")
+        log_level = get("LOG_LEVEL", "INFO").upper()
+        if log_level not in _LOG_LEVELS:
+            raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(_LOG_LEVELS)}")
+        return cls(
+            bot_token=token,
+            telegram_api_url=_http_url(get("TELEGRAM_API_URL"), "TELEGRAM_API_URL") or None,
+            aichats_url=_http_url(get("AICHATS_URL", DEFAULT_AICHATS_URL), "AICHATS_URL"),
+            storage=parse_storage_url(get("STORAGE_URL", DEFAULT_STORAGE_URL)),
+            history_limit=_positive_int(env, "HISTORY_LIMIT", 20),
+            max_prompt_chars=_positive_int(env, "MAX_PROMPT_CHARS", 4000),
+            log_level=log_level,
+        )
+
+
+def parse_storage_url(url: str) -> StorageConfig:
+    """`sqlite:///relative.db`, `sqlite:////absolute.db` or `memory://`."""
+    if url == "memory://":
+        return StorageConfig("memory")
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        if not path or path.endswith("/"):
+            raise ConfigError("STORAGE_URL", f"{url!r} names no database file")
+        return StorageConfig("sqlite", Path(path))
+    raise ConfigError(
+        "STORAGE_URL", f"unknown storage {url!r}; use sqlite:///path/to/file.sqlite3 or memory://"
+    )
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(name, f"must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(name, f"must be positive, got {value}")
+    return value
+
+
+def _http_url(value: str, name: str) -> str:
+    if value and not re.match(r"^https?://[^/\s]+", value):
+        raise ConfigError(name, f"must be an http(s) URL, got {value!r}")
+    return value.rstrip("/")

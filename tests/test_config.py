@@ -1,0 +1,80 @@
+"""Configuration: defaults, parsing, and clear failures that name the variable."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Settings, StorageConfig
+
+TOKEN = "123456:AAH-test_token"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_defaults() -> None:
+    s = Settings.from_env({"BOT_TOKEN": TOKEN})
+    assert s.aichats_url == "https://ai-chats.org"
+    assert s.storage == StorageConfig("sqlite", Path("data/bot.sqlite3"))
+    assert (s.history_limit, s.max_prompt_chars, s.log_level) == (20, 4000, "INFO")
+    assert s.telegram_api_url is None
+
+
+def test_values_parsed() -> None:
+    s = Settings.from_env({
+        "BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "http://127.0.0.1:8081/", "AICHATS_URL": "http://x:1/",
+        "STORAGE_URL": "sqlite:////var/lib/bot/h.sqlite3", "HISTORY_LIMIT": "8", "MAX_PROMPT_CHARS": "10",
+        "LOG_LEVEL": "debug",
+    })
+    assert s.telegram_api_url == "http://127.0.0.1:8081"
+    assert s.aichats_url == "http://x:1"
+    assert s.storage == StorageConfig("sqlite", Path("/var/lib/bot/h.sqlite3"))
+    assert (s.history_limit, s.max_prompt_chars, s.log_level) == (8, 10, "DEBUG")
+    assert Settings.from_env({"BOT_TOKEN": TOKEN, "STORAGE_URL": "memory://"}).storage.kind == "memory"
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({}, "BOT_TOKEN"),
+        ({"BOT_TOKEN": "not a token"}, "BOT_TOKEN"),
+        ({"BOT_TOKEN": TOKEN, "HISTORY_LIMIT": "ten"}, "HISTORY_LIMIT"),
+        ({"BOT_TOKEN": TOKEN, "MAX_PROMPT_CHARS": "-1"}, "MAX_PROMPT_CHARS"),
+        ({"BOT_TOKEN": TOKEN, "STORAGE_URL": "mongodb://x"}, "STORAGE_URL"),
+        ({"BOT_TOKEN": TOKEN, "AICHATS_URL": "ai-chats.org"}, "AICHATS_URL"),
+        ({"BOT_TOKEN": TOKEN, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+    ],
+)
+def test_bad_values_name_the_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env(env)
+    assert info.value.variable == variable
+    assert str(info.value).startswith(variable)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [({}, "BOT_TOKEN"), ({"BOT_TOKEN": TOKEN, "HISTORY_LIMIT": "x"}, "HISTORY_LIMIT"),
+     ({"BOT_TOKEN": TOKEN, "STORAGE_URL": "ftp://x"}, "STORAGE_URL")],
+)
+def test_entry_point_exits_2_with_one_line(tmp_path: Path, env: dict[str, str], variable: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert variable in lines[0] and "Traceback" not in result.stderr
+
+
+def test_dotenv_in_working_directory_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("BOT_TOKEN=123:abc\nHISTORY_LIMIT=zero\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "HISTORY_LIMIT" in result.stderr
