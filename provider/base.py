@@ -1,0 +1,82 @@
+"""The provider base class, shaped like g4f's so code written for g4f providers works with ours."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Any, ClassVar
+
+from .errors import ProviderResponseError
+from .helper import host_label
+from .types import ImageResponse, Messages
+
+logger = logging.getLogger(__name__)
+
+
+class HostLabel:
+    """Class attribute descriptor: a provider's ``label`` is its URL's host, read when asked.
+
+    Computing it on access means a subclass or a changed ``url`` renames the provider in error reasons
+    too; a subclass may still assign a plain string to ``label``.
+    """
+
+    def __get__(self, instance: object, owner: type[AsyncGeneratorProvider]) -> str:
+        return host_label(owner.url) if owner.url else owner.__name__
+
+
+class AsyncGeneratorProvider:
+    """Base for providers that stream an answer as text chunks (or yield ``ImageResponse`` objects).
+
+    Subclasses implement ``create_async_generator``; ``create_async`` collects it. Failures are always
+    raised as ``ProviderError`` subclasses, never yielded as text, so callers (and a failover chain) can
+    tell an answer from an error.
+    """
+
+    url: ClassVar[str] = ""
+    working: ClassVar[bool] = False
+    supports_stream: ClassVar[bool] = False
+    supports_message_history: ClassVar[bool] = False
+    label = HostLabel()
+    default_model: ClassVar[str] = ""
+    models: ClassVar[list[str]] = []
+    image_model: ClassVar[str | None] = None
+
+    @classmethod
+    def create_async_generator(
+        cls, model: str, messages: Messages, proxy: str | None = None, **kwargs: Any
+    ) -> AsyncIterator[str | ImageResponse]:
+        """Stream the answer: text chunks as they arrive, or ``ImageResponse`` items for image models."""
+        raise NotImplementedError(f"{cls.__name__} does not implement create_async_generator")
+
+    @classmethod
+    async def create_async(cls, model: str, messages: Messages, **kwargs: Any) -> str:
+        """The whole answer as one string: the joined text, or for an image the first image's data URI."""
+        texts: list[str] = []
+        stream = cls.create_async_generator(model, messages, **kwargs)
+        async with aclosing(_Closable(stream)) as items:
+            async for item in items:
+                if isinstance(item, ImageResponse):
+                    if not item.images:
+                        raise ProviderResponseError(f"{cls.label} returned no image", provider=cls.label)
+                    return item.images[0]
+                texts.append(item)
+        text = "".join(texts)
+        if not text:
+            raise ProviderResponseError(f"{cls.label} returned an empty answer", provider=cls.label)
+        return text
+
+
+class _Closable:
+    """Give any async iterator an ``aclose`` so an early ``return`` still closes the request behind it."""
+
+    def __init__(self, stream: AsyncIterator[str | ImageResponse]) -> None:
+        self._stream = stream
+
+    def __aiter__(self) -> AsyncIterator[str | ImageResponse]:
+        return self._stream
+
+    async def aclose(self) -> None:
+        close = getattr(self._stream, "aclose", None)
+        if close is not None:
+            await close()

@@ -1,0 +1,131 @@
+"""Downloading generated images safely and turning them into ``data:`` URIs.
+
+Image URLs come from a provider's answer and point at another host, so the download is treated as
+untrusted: only http(s), none of the provider's cookies or origin headers, a size cap enforced while
+reading (the rest is never read), and a MIME type taken from the bytes themselves, not from the server.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Mapping
+
+import aiohttp
+
+from .errors import ImageTooLargeError, ProviderResponseError
+from .helper import is_http_url, safe_url
+from .http import DEFAULT_TIMEOUT, raise_for_status, translate_errors
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
+IMAGE_HOST = "the image host"
+_READ_CHUNK = 64 * 1024
+
+
+def sniff_image_mime(data: bytes) -> str | None:
+    """The MIME type the bytes really are (PNG, JPEG, WebP, GIF, by magic number), or None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if len(data) >= 12 and data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def image_data_uri(data: bytes, *, provider: str | None = None) -> str:
+    """Encode image bytes as ``data:<mime>;base64,...``; refuse bytes that are not a known image."""
+    mime = sniff_image_mime(data)
+    if mime is None:
+        raise ProviderResponseError(
+            "the generated file is not an image",
+            provider=provider,
+            detail=f"{len(data)} bytes starting with {data[:16]!r}",
+        )
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def resolve_max_image_bytes(max_image_bytes: int | None) -> int:
+    """Validate the ``max_image_bytes=`` option (None → 20 MB)."""
+    if max_image_bytes is None:
+        return DEFAULT_MAX_IMAGE_BYTES
+    if isinstance(max_image_bytes, bool) or not isinstance(max_image_bytes, int) or max_image_bytes <= 0:
+        raise ValueError(f"max_image_bytes must be a positive int, not {max_image_bytes!r}")
+    return max_image_bytes
+
+
+async def download_image(
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    proxy: str | None = None,
+    request_timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+    headers: Mapping[str, str] | None = None,
+    provider: str | None = None,
+) -> bytes:
+    """GET an image with a hard size cap; raise ``ImageTooLargeError`` as soon as the cap is passed."""
+    if not is_http_url(url):
+        raise ProviderResponseError(
+            "the image URL is not an http(s) URL", provider=provider, detail=f"got {str(url)[:80]!r}"
+        )
+    shown = safe_url(url)
+    logger.debug("downloading image from %s (cap %d bytes)", shown, max_bytes)
+    with translate_errors(IMAGE_HOST, url, provider=provider):
+        async with session.get(
+            url, headers=dict(headers or {}), proxy=proxy, timeout=request_timeout, raise_for_status=False
+        ) as response:
+            await raise_for_status(response, subject=IMAGE_HOST, provider=provider)
+            declared = response.content_length
+            if declared is not None and declared > max_bytes:
+                response.close()
+                raise ImageTooLargeError(
+                    max_bytes, size=declared, provider=provider, detail=f"Content-Length {declared} from {shown}"
+                )
+            return await _read_capped(response, max_bytes, provider=provider, shown=shown)
+
+
+async def _read_capped(
+    response: aiohttp.ClientResponse, max_bytes: int, *, provider: str | None, shown: str
+) -> bytes:
+    """Read the body but never more than ``max_bytes + 1`` bytes; drop the connection past the cap."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = await response.content.read(min(_READ_CHUNK, max_bytes + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > max_bytes:
+            response.close()
+            raise ImageTooLargeError(
+                max_bytes, provider=provider, detail=f"more than {max_bytes} bytes from {shown}"
+            )
+        chunks.append(chunk)
+
+
+async def download_image_as_data_uri(
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    proxy: str | None = None,
+    request_timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+    headers: Mapping[str, str] | None = None,
+    provider: str | None = None,
+) -> str:
+    """``download_image`` then ``image_data_uri``: what a provider yields inside an ``ImageResponse``."""
+    data = await download_image(
+        session,
+        url,
+        proxy=proxy,
+        request_timeout=request_timeout,
+        max_bytes=max_bytes,
+        headers=headers,
+        provider=provider,
+    )
+    return image_data_uri(data, provider=provider)

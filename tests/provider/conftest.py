@@ -1,0 +1,130 @@
+"""Fixtures for the provider tests: mocked HTTP (aioresponses), real 127.0.0.1 servers, image bytes."""
+
+from __future__ import annotations
+
+import inspect
+import io
+import struct
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from aioresponses import aioresponses
+from aioresponses import core as aioresponses_core
+from PIL import Image
+
+_EXPECTED_CHAT_HEADERS = {
+    "accept": "application/json, text/event-stream",
+    "accept-language": "en-US,en;q=0.9",
+    "cache-control": "no-cache",
+    "content-type": "application/json",
+    "origin": "https://ai-chats.org",
+    "pragma": "no-cache",
+    "referer": "https://ai-chats.org/chat/",
+    "sec-ch-ua": '"Chromium";v="127", "Not)A;Brand";v="99"',
+    "sec-ch-ua-mobile": "?0",
+    "sec-ch-ua-platform": '"Linux"',
+    "sec-fetch-dest": "empty",
+    "sec-fetch-mode": "cors",
+    "sec-fetch-site": "same-origin",
+    "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/127.0.0.0 Safari/537.36",
+}
+
+
+def _png_bytes() -> bytes:
+    """A real 1x1 red PNG, built by hand so the test does not trust the code under test."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00\xff\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def _encode(fmt: str) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(buf, fmt)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def png_bytes() -> bytes:
+    data = _png_bytes()
+    assert Image.open(io.BytesIO(data)).size == (1, 1)
+    return data
+
+
+@pytest.fixture(scope="session")
+def jpeg_bytes() -> bytes:
+    return _encode("JPEG")
+
+
+@pytest.fixture(scope="session")
+def webp_bytes() -> bytes:
+    return _encode("WEBP")
+
+
+@pytest.fixture(scope="session")
+def gif_bytes() -> bytes:
+    return _encode("GIF")
+
+
+class _CompatResponse(aiohttp.ClientResponse):
+    """aioresponses 0.7.9 builds responses without the ``stream_writer`` that aiohttp 3.14 requires
+    (pnuckowski/aioresponses#289); with ``writer=None`` aiohttp only reads its ``output_size``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("stream_writer", SimpleNamespace(output_size=0))
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture
+def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
+    """aioresponses with no passthrough: any unexpected request fails as a connection error."""
+    if "stream_writer" in inspect.signature(aiohttp.ClientResponse.__init__).parameters:
+        monkeypatch.setattr(aioresponses_core, "ClientResponse", _CompatResponse)
+    with aioresponses() as m:
+        yield m
+
+
+@pytest.fixture
+def expected_chat_headers() -> dict[str, str]:
+    """The reference's chat headers, written out by hand (no hard-coded cookie)."""
+    return dict(_EXPECTED_CHAT_HEADERS)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[[dict[tuple[str, str], Handler]], Awaitable[str]]]:
+    """Start a real aiohttp server on 127.0.0.1 with the given routes; return its base URL."""
+    servers: list[TestServer] = []
+
+    async def start(routes: dict[tuple[str, str], Handler]) -> str:
+        app = web.Application()
+        for (method, path), handler in routes.items():
+            app.router.add_route(method, path, handler)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        servers.append(server)
+        return str(server.make_url("")).rstrip("/")
+
+    yield start
+    for server in servers:
+        await server.close()
+
+
+@pytest.fixture
+async def client_session() -> AsyncIterator[aiohttp.ClientSession]:
+    """A caller-owned session, with a long default timeout the provider must override per request."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
+        yield session
