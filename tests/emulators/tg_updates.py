@@ -1,0 +1,203 @@
+"""Builders of realistic incoming updates (what a user or channel sends to the bot)."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from typing import TYPE_CHECKING, Any, Literal
+
+from PIL import Image
+
+from ..telegram_html import telegram_len
+from .tg_media import photo_sizes
+
+if TYPE_CHECKING:
+    from .tg_chats import ChatStore
+
+ChatType = Literal["private", "group", "supergroup", "channel"]
+DEFAULT_USER_ID = 1001
+DEFAULT_CHAT_IDS: dict[str, int] = {"group": -4001, "supergroup": -1001000000001, "channel": -1001000000002}
+_COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@])")
+_MENTION_RE = re.compile(r"(?<![\w@/])@[A-Za-z0-9_]{5,32}(?!\w)")
+
+
+def auto_entities(text: str) -> list[dict[str, Any]]:
+    """The entities Telegram computes itself: a leading /command (with @bot suffix) and @mentions."""
+    entities: list[dict[str, Any]] = []
+    if m := _COMMAND_RE.match(text):
+        entities.append({"type": "bot_command", "offset": 0, "length": telegram_len(m.group())})
+    for m in _MENTION_RE.finditer(text):
+        offset = telegram_len(text[: m.start()])
+        entities.append({"type": "mention", "offset": offset, "length": telegram_len(m.group())})
+    return entities
+
+
+def png_bytes(width: int = 64, height: int = 48, color: tuple[int, int, int] = (200, 40, 90)) -> bytes:
+    """A small but real image, so code that decodes pictures has something genuine to decode."""
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+class UpdateBuilders:
+    """Mixin of :class:`TelegramEmulator`: builds update dicts (without update_id) for ``push_update``.
+
+    Building allocates the message_id (shared per-chat counter); ``push_update`` puts the message into
+    the transcript, so replies to it and ``messages(chat_id)`` work.
+    """
+
+    store: ChatStore
+
+    def message_update(
+        self,
+        text: str | None = None,
+        *,
+        chat_id: int | None = None,
+        chat_type: ChatType = "private",
+        user_id: int = DEFAULT_USER_ID,
+        first_name: str = "Alice",
+        last_name: str | None = None,
+        username: str | None = "alice",
+        language_code: str | None = "en",
+        chat_title: str | None = None,
+        thread_id: int | None = None,
+        reply_to_message_id: int | None = None,
+        edited: bool = False,
+        message_id: int | None = None,
+        entities: list[dict[str, Any]] | None = None,
+        caption: str | None = None,
+        caption_entities: list[dict[str, Any]] | None = None,
+        content: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A ``message`` update (``edited_message`` if ``edited``; ``channel_post`` for channels).
+
+        ``edited=True`` needs ``message_id`` of the earlier message. ``thread_id`` makes a forum-topic
+        message; in a supergroup without an explicit reply it replies to the topic's root message, as
+        Telegram does. ``content`` merges extra message fields (media built by the other helpers).
+        """
+        if chat_id is None:
+            chat_id = user_id if chat_type == "private" else DEFAULT_CHAT_IDS[chat_type]
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        for key, value in (("last_name", last_name), ("username", username), ("language_code", language_code)):
+            if value is not None:
+                user[key] = value
+        chat = self._chat_object(chat_id, chat_type, user, chat_title, thread_id)
+        if edited and message_id is None:
+            raise ValueError("edited=True needs message_id of the message being edited")
+        if thread_id is not None:
+            self.store.reserve_ids(chat_id, thread_id)  # the topic's root message precedes its messages
+        message: dict[str, Any] = {
+            "message_id": message_id if message_id is not None else self.store.next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": chat,
+        }
+        if chat_type == "channel":
+            message["sender_chat"] = dict(chat)
+        else:
+            message["from"] = user
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        if reply_to_message_id is not None:
+            reply = self.store.as_reply(chat_id, reply_to_message_id)
+            if reply is None:
+                raise ValueError(f"message {reply_to_message_id} is not in chat {chat_id}")
+            message["reply_to_message"] = reply
+        elif thread_id is not None and chat_type == "supergroup":
+            message["reply_to_message"] = self._topic_root(chat, user, thread_id)
+        if text is not None:
+            message["text"] = text
+            found = auto_entities(text) if entities is None else entities
+            if found:
+                message["entities"] = found
+        if caption is not None:
+            message["caption"] = caption
+            found = auto_entities(caption) if caption_entities is None else caption_entities
+            if found:
+                message["caption_entities"] = found
+        message.update(content or {})
+        if edited:
+            message["edit_date"] = int(time.time())
+        key = ("edited_" if edited else "") + ("channel_post" if chat_type == "channel" else "message")
+        return {key: message}
+
+    def photo_update(self, image: bytes | None = None, *, caption: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        """A photo message; ``image`` defaults to a 64x48 PNG. The bot can getFile/download it."""
+        data = image if image is not None else png_bytes()
+        with Image.open(io.BytesIO(data)) as img:
+            width, height = img.size
+        sizes = photo_sizes(self.store, data, width, height)
+        return self.message_update(caption=caption, content={"photo": sizes}, **kwargs)
+
+    def sticker_update(self, emoji: str = "👍", **kwargs: Any) -> dict[str, Any]:
+        stored = self.store.add_file(png_bytes(512, 512), "sticker", "webp")
+        sticker = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+            "file_size": len(stored.data),
+        }
+        return self.message_update(content={"sticker": sticker}, **kwargs)
+
+    def voice_update(
+        self, duration: int = 3, *, data: bytes = b"OggS" + bytes(60), caption: str | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        stored = self.store.add_file(data, "voice", "oga", mime_type="audio/ogg")
+        voice = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": len(data),
+        }
+        return self.message_update(caption=caption, content={"voice": voice}, **kwargs)
+
+    def document_update(
+        self,
+        data: bytes,
+        *,
+        file_name: str = "notes.txt",
+        mime_type: str = "text/plain",
+        caption: str | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        ext = file_name.rsplit(".", 1)[-1] if "." in file_name else "bin"
+        stored = self.store.add_file(data, "document", ext, file_name=file_name, mime_type=mime_type)
+        document = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(data),
+        }
+        return self.message_update(caption=caption, content={"document": document}, **kwargs)
+
+    def _chat_object(
+        self, chat_id: int, chat_type: str, user: dict[str, Any], title: str | None, thread_id: int | None
+    ) -> dict[str, Any]:
+        if chat_type == "private":
+            names = {k: v for k, v in user.items() if k in ("first_name", "last_name", "username")}
+            return {"id": chat_id, "type": "private", **names}
+        known = self.store.chats.get(chat_id, {})
+        default_title = "Test Channel" if chat_type == "channel" else "Test Group"
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type, "title": title or known.get("title", default_title)}
+        if chat_type == "supergroup" and (thread_id is not None or known.get("is_forum")):
+            chat["is_forum"] = True
+        return chat
+
+    def _topic_root(self, chat: dict[str, Any], user: dict[str, Any], thread_id: int) -> dict[str, Any]:
+        return {
+            "message_id": thread_id,
+            "date": int(time.time()) - 3600,
+            "chat": chat,
+            "from": user,
+            "message_thread_id": thread_id,
+            "is_topic_message": True,
+            "forum_topic_created": {"name": f"Topic {thread_id}", "icon_color": 7322096},
+        }
