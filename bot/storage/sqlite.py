@@ -46,7 +46,7 @@ class SQLiteHistoryStore:
         await db.execute("PRAGMA synchronous=NORMAL")
         await db.executescript(_SCHEMA)
         await db.commit()
-        logger.info("History store: SQLite at %s", path.resolve())
+        logger.info("History store: SQLite at %s", path)
         return cls(db, limit)
 
     async def get(self, key: ConversationKey) -> list[Turn]:

@@ -1,0 +1,42 @@
+"""Entry point: `python -m bot` or the `aichats-bot` console script."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+from dotenv import load_dotenv
+
+from .app import StartupError, create_app, run_polling
+from .config import ConfigError, Settings
+from .logs import setup_logging
+
+logger = logging.getLogger("bot")
+
+
+async def serve(settings: Settings) -> None:
+    async with create_app(settings) as app:
+        await run_polling(app)
+
+
+def main() -> None:
+    load_dotenv(os.path.join(os.getcwd(), ".env"))
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    setup_logging(settings.log_level, secrets=[settings.bot_token])
+    try:
+        asyncio.run(serve(settings))
+    except StartupError as error:
+        logger.error("%s", error)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        logger.info("Interrupted")
+
+
+if __name__ == "__main__":
+    main()

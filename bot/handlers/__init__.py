@@ -1,0 +1,21 @@
+"""Handlers: one module per command, each building its own router."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from . import ask, draw, errors, fallback, reset, start
+
+
+def build_router() -> Router:
+    """A fresh router tree: a module-level router could be attached to one parent only."""
+    router = Router(name="handlers")
+    router.include_routers(
+        start.build_router(),
+        ask.build_router(),
+        draw.build_router(),
+        reset.build_router(),
+        fallback.build_router(),
+        errors.build_router(),
+    )
+    return router

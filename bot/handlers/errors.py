@@ -1,0 +1,29 @@
+"""The last line of defence: log what a handler did not expect and tell the user something went wrong."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.types import ErrorEvent
+
+from .. import texts
+
+logger = logging.getLogger(__name__)
+
+
+def build_router() -> Router:
+    router = Router(name="errors")
+    router.errors.register(on_error)
+    return router
+
+
+async def on_error(event: ErrorEvent) -> None:
+    logger.error("Update %s failed", event.update.update_id, exc_info=event.exception)
+    message = event.update.message
+    if message is None:
+        return
+    try:
+        await message.reply(texts.INTERNAL_ERROR)
+    except Exception:  # the apology itself may fail when Telegram is the problem
+        logger.warning("Could not tell chat %s about the failure", message.chat.id)

@@ -1,0 +1,32 @@
+"""What nothing else handled: unknown commands and non-text messages get a hint where that is welcome."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.types import Message
+
+from .. import texts
+
+
+def build_router() -> Router:
+    router = Router(name="fallback")
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(not_text, F.chat.type == ChatType.PRIVATE, ~F.text)
+    return router
+
+
+async def unknown_command(message: Message, bot: Bot) -> None:
+    """In groups only commands addressed to this bot get an answer; others may belong to other bots."""
+    head = (message.text or "").split(maxsplit=1)[0][1:]
+    name, _, mention = head.partition("@")
+    me = await bot.me()
+    if mention and mention.lower() != (me.username or "").lower():
+        return
+    if message.chat.type != ChatType.PRIVATE and not mention:
+        return
+    await message.reply(texts.unknown_command(name))
+
+
+async def not_text(message: Message) -> None:
+    await message.reply(texts.TEXT_ONLY)

@@ -1,0 +1,28 @@
+"""/reset: forget this conversation."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+
+from .. import texts
+from ..services.chat import ChatService
+from .common import conversation_key
+
+logger = logging.getLogger(__name__)
+
+
+def build_router() -> Router:
+    router = Router(name="reset")
+    router.message.register(reset, Command("reset"))
+    return router
+
+
+async def reset(message: Message, chat_service: ChatService) -> None:
+    key = conversation_key(message)
+    await chat_service.reset(key)
+    logger.info("chat=%s thread=%s: history reset", key.chat_id, key.thread_id)
+    await message.reply(texts.RESET_DONE)

@@ -1,0 +1,69 @@
+"""The Bot object: its API server, default properties, and flood control shared by every request."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import GetUpdates, SendChatAction, SendMessageDraft, TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+
+logger = logging.getLogger(__name__)
+
+# Not worth waiting for: the dispatcher retries getUpdates itself, and a late "typing…" or draft is useless.
+_NO_RETRY = (GetUpdates, SendChatAction, SendMessageDraft)
+
+
+class RetryRequests(BaseRequestMiddleware):
+    """Every Bot API call goes through here: 429 waits `retry_after`, 5xx and network errors back off.
+
+    Both are bounded, so a flood ban of minutes fails the one request instead of stalling the chat.
+    """
+
+    def __init__(self, attempts: int = 3, max_retry_after: float = 60.0, backoff: float = 0.5) -> None:
+        self.attempts = attempts
+        self.max_retry_after = max_retry_after
+        self.backoff = backoff
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
+    ) -> Response[TelegramType]:
+        if isinstance(method, _NO_RETRY):
+            return await make_request(bot, method)
+        name = type(method).__name__
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as error:
+                if attempt == self.attempts or error.retry_after > self.max_retry_after:
+                    raise
+                delay: float = error.retry_after
+                logger.warning("%s: flood control, waiting %s s (attempt %d)", name, delay, attempt)
+            except (TelegramServerError, TelegramNetworkError) as error:
+                if attempt == self.attempts:
+                    raise
+                delay = self.backoff * 2 ** (attempt - 1)
+                logger.warning("%s failed (%s); retrying in %.1f s", name, error, delay)
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+def build_bot(token: str, api_url: str | None = None, **session_options: Any) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), **session_options) if api_url \
+        else AiohttpSession(**session_options)
+    session.middleware(RetryRequests())
+    return Bot(
+        token,
+        session=session,
+        default=DefaultBotProperties(
+            parse_mode=ParseMode.HTML, link_preview_is_disabled=True, allow_sending_without_reply=True
+        ),
+    )
