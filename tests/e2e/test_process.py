@@ -1,0 +1,82 @@
+"""`python -m bot` as a real process: start-up retries, SIGTERM draining, no token in the logs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from tests.emulators import AiChatsEmulator, TelegramEmulator
+
+from .conftest import TOKEN, visible
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@asynccontextmanager
+async def bot_process(tmp_path: Path, **env: str) -> AsyncIterator[asyncio.subprocess.Process]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot",
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "BOT_TOKEN": TOKEN, **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def read_until(process: asyncio.subprocess.Process, needle: str, timeout: float = 15) -> str:
+    assert process.stdout is not None
+    seen = ""
+    async with asyncio.timeout(timeout):
+        while needle not in seen:
+            line = await process.stdout.readline()
+            if not line:
+                break
+            seen += line.decode()
+    assert needle in seen, seen
+    return seen
+
+
+async def test_unreachable_telegram_is_retried_with_one_line_each(tmp_path: Path) -> None:
+    server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    server.close()
+    await server.wait_closed()  # nothing listens on `port` now
+
+    async with bot_process(tmp_path, TELEGRAM_API_URL=f"http://127.0.0.1:{port}", STORAGE_URL="memory://") as proc:
+        output = await read_until(proc, "retrying in 2 s")
+
+    retries = [line for line in output.splitlines() if "Telegram Bot API unreachable" in line]
+    assert len(retries) == 2 and "retrying in 1 s" in retries[0]
+    assert "Traceback" not in output and TOKEN not in output
+
+
+async def test_sigterm_waits_for_the_answer_in_flight(tmp_path: Path) -> None:
+    async with TelegramEmulator(token=TOKEN, bot_username="TestAiBot", bot_id=123456) as tg, \
+            AiChatsEmulator(chunk_size=3, chunk_delay=0.1) as ai:
+        ai.answers = ["an answer that takes a while to stream"]
+        env = {"TELEGRAM_API_URL": tg.base_url, "AICHATS_URL": ai.base_url, "LOG_LEVEL": "DEBUG"}
+        async with bot_process(tmp_path, **env) as proc:
+            await tg.wait_for("setMyCommands", timeout=20)  # connected; polling starts next
+            tg.push_message("/ask Hi")
+            await tg.wait_for("sendChatAction", timeout=10)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.stdout is not None
+            output = (await asyncio.wait_for(proc.stdout.read(), 20)).decode()
+            code = await proc.wait()
+
+        [reply] = tg.calls_of("sendMessage")
+        assert visible(reply.params["text"]) == "an answer that takes a while to stream"
+        assert code == 0, output
+        assert "Traceback" not in output
+        assert TOKEN not in output and TOKEN.split(":")[1] not in output
+        assert (tmp_path / "data" / "bot.sqlite3").exists()
