@@ -33,10 +33,10 @@ async def bot_process(tmp_path: Path, **env: str) -> AsyncIterator[asyncio.subpr
             await process.wait()
 
 
-async def read_until(process: asyncio.subprocess.Process, needle: str, timeout: float = 15) -> str:
+async def read_until(process: asyncio.subprocess.Process, needle: str, seconds: float = 15) -> str:
     assert process.stdout is not None
     seen = ""
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(seconds):
         while needle not in seen:
             line = await process.stdout.readline()
             if not line:
