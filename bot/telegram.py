@@ -13,13 +13,14 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import GetUpdates, SendChatAction, SendMessageDraft, TelegramMethod
+from aiogram.methods import GetMe, GetUpdates, SendChatAction, SendMessageDraft, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
 logger = logging.getLogger(__name__)
 
-# Not worth waiting for: the dispatcher retries getUpdates itself, and a late "typing…" or draft is useless.
-_NO_RETRY = (GetUpdates, SendChatAction, SendMessageDraft)
+# Not retried here: getUpdates and getMe have their own backoff (the dispatcher's, and start-up's), and a
+# late "typing…" or draft is useless.
+_NO_RETRY = (GetMe, GetUpdates, SendChatAction, SendMessageDraft)
 
 
 class RetryRequests(BaseRequestMiddleware):
