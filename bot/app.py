@@ -18,7 +18,7 @@ from provider import AiChats
 from . import texts
 from .config import Settings
 from .handlers import build_router
-from .replies import AnswerSender
+from .replies import AnswerSender, StreamingOptions
 from .services.chat import ChatService
 from .services.images import ImageService
 from .services.inflight import InFlight
@@ -57,7 +57,9 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
             inflight=inflight,
             chat_service=ChatService(provider, store, session=http),
             image_service=ImageService(provider, session=http),
-            answers=AnswerSender(),
+            answers=AnswerSender(
+                StreamingOptions(settings.streaming, settings.draft_interval, settings.edit_interval)
+            ),
         )
         dispatcher.update.outer_middleware(inflight)
         dispatcher.include_router(build_router())

@@ -41,6 +41,9 @@ class Settings:
     history_limit: int = 20
     max_prompt_chars: int = 4000
     log_level: str = "INFO"
+    streaming: bool = True
+    draft_interval: float = 0.75
+    edit_interval: float = 3.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -65,6 +68,9 @@ class Settings:
             history_limit=_positive_int(env, "HISTORY_LIMIT", 20),
             max_prompt_chars=_positive_int(env, "MAX_PROMPT_CHARS", 4000),
             log_level=log_level,
+            streaming=_switch(env, "STREAMING", True),
+            draft_interval=_positive_float(env, "DRAFT_INTERVAL", 0.75),
+            edit_interval=_positive_float(env, "GROUP_EDIT_INTERVAL", 3.0),
         )
 
 
@@ -93,6 +99,30 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(name, f"must be positive, got {value}")
     return value
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, f"must be a number of seconds, got {raw!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(name, f"must be a positive number of seconds, got {raw!r}")
+    return value
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("on", "true", "yes", "1"):
+        return True
+    if raw in ("off", "false", "no", "0"):
+        return False
+    raise ConfigError(name, f"must be on or off, got {raw!r}")
 
 
 def _http_url(value: str, name: str) -> str:

@@ -1,60 +1,106 @@
-"""The one path every text answer takes to Telegram: render Markdown, split, send, fall back to plain."""
+"""The one path every text answer takes to Telegram: preview while streaming, then render, split, send.
+
+Formatting problems never lose an answer: a part Telegram refuses to parse is resent as plain text.
+"""
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from collections.abc import AsyncIterator
-from html.parser import HTMLParser
+from dataclasses import dataclass
 
+from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import Message
+from aiogram.types import BufferedInputFile, Message
 
-from .rendering.markdown import markdown_to_html
-from .rendering.split import split_html
+from .rendering import markdown_to_html, split_html
+from .streaming import DraftPreview, EditPreview, NoPreview, Preview
 
 logger = logging.getLogger(__name__)
 
+_TAG = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True)
+class StreamingOptions:
+    enabled: bool = True
+    draft_interval: float = 0.75  # private chats: one draft update per this many seconds
+    edit_interval: float = 3.0  # groups: about 20 messages a minute
+    attach_over: int = 12_000  # answers longer than this also arrive as answer.md
+
 
 class AnswerSender:
-    """Sends model answers as replies: formatted, in parts of at most 4096 characters, never lost."""
+    def __init__(self, options: StreamingOptions | None = None) -> None:
+        self.options = options or StreamingOptions()
 
     async def deliver(self, message: Message, chunks: AsyncIterator[str]) -> str:
-        """Show an answer stream to the user and return the text that was delivered."""
-        text = "".join([chunk async for chunk in chunks]).strip()
-        await self.send(message, text)
+        """Show an answer stream to the user as it grows, then the final answer; return the text sent.
+
+        If the stream fails, the preview is removed and the error propagates: the caller reports it.
+        """
+        preview = self._preview(message)
+        parts: list[str] = []
+        try:
+            async for chunk in chunks:
+                parts.append(chunk)
+                await preview.update("".join(parts))
+        except BaseException:
+            await preview.discard()
+            raise
+        text = "".join(parts).strip()
+        await self.send(message, text, replace=preview.message())
         return text
 
-    async def send(self, message: Message, text: str) -> list[Message]:
+    async def send(self, message: Message, text: str, *, replace: Message | None = None) -> None:
+        """Send `text` (Markdown) formatted and split; the first part replaces the preview if there is one."""
         parts = split_html(markdown_to_html(text))
-        sent = []
         for index, part in enumerate(parts):
-            sent.append(await self._send_part(message, part, as_reply=index == 0))
-        return sent
+            if index == 0 and replace is not None:
+                await self._edit(replace, part)
+            else:
+                await self._send(message, part, as_reply=index == 0)
+        if len(text) > self.options.attach_over:
+            await message.answer_document(
+                BufferedInputFile(text.encode(), filename="answer.md"), caption="The whole answer as a file."
+            )
 
-    async def _send_part(self, message: Message, html: str, *, as_reply: bool) -> Message:
+    def _preview(self, message: Message) -> Preview:
+        if not self.options.enabled:
+            return NoPreview()
+        if message.chat.type == ChatType.PRIVATE:
+            return DraftPreview(message, self.options.draft_interval)
+        return EditPreview(message, self.options.edit_interval)
+
+    async def _send(self, message: Message, part: str, *, as_reply: bool) -> None:
         send = message.reply if as_reply else message.answer
         try:
-            return await send(html)
+            await send(part)
         except TelegramBadRequest as error:
-            if "can't parse entities" not in error.message:
+            if not _is_parse_error(error):
                 raise
-            logger.warning("chat=%s: Telegram rejected the formatting (%s); sent as plain text",
-                           message.chat.id, error.message)
-            return await send(html_to_text(html), parse_mode=None)
+            logger.warning("chat=%s: formatting refused (%s); sent as plain text", message.chat.id, error.message)
+            await send(plain_text(part), parse_mode=None)
+
+    async def _edit(self, target: Message, part: str) -> None:
+        if part == html.escape(target.text or "", quote=False):
+            return  # already shows exactly this: an edit would be refused as "not modified"
+        try:
+            await target.edit_text(part)
+        except TelegramBadRequest as error:
+            if "message is not modified" in error.message:
+                return
+            if not _is_parse_error(error):
+                raise
+            logger.warning("chat=%s: formatting refused (%s); sent as plain text", target.chat.id, error.message)
+            await target.edit_text(plain_text(part), parse_mode=None)
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+def _is_parse_error(error: TelegramBadRequest) -> bool:
+    return "can't parse entities" in error.message
 
 
-def html_to_text(html: str) -> str:
-    """The visible text of Telegram HTML, for resending without entities."""
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    return "".join(extractor.parts)
+def plain_text(part: str) -> str:
+    """The visible text of a part, for resending without entities; lenient, as the HTML was refused."""
+    return html.unescape(_TAG.sub("", part))

@@ -15,9 +15,9 @@ from provider import ProviderError
 
 from .. import texts
 from ..config import Settings
+from ..conversation import conversation_key, topic_id
 from ..replies import AnswerSender
 from ..services.chat import ChatService
-from .common import conversation_key, topic_id
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,9 @@ from provider import ProviderError
 
 from .. import texts
 from ..config import Settings
+from ..conversation import topic_id
+from ..rendering.units import cut_utf16
 from ..services.images import GeneratedImage, ImageService
-from .common import cut_utf16, topic_id
 
 logger = logging.getLogger(__name__)
 

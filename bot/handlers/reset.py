@@ -9,8 +9,8 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from .. import texts
+from ..conversation import conversation_key
 from ..services.chat import ChatService
-from .common import conversation_key
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,163 @@
+"""Answers that read well: drafts in private chats, throttled edits in groups, formatting, splitting,
+flood control and parse-error fallbacks, all as the emulated Bot API sees them."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from pathlib import Path
+
+import pytest
+
+from bot.app import Application
+from bot.config import Settings
+from bot.rendering import markdown_to_html
+from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.telegram_html import telegram_len
+
+from .conftest import GROUP, RunBot, visible
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+LONG_ANSWER = (DATA / "long_answer.md").read_text(encoding="utf-8")
+ANSWER = "Streaming **works**: " + " ".join(f"word{i}" for i in range(40))
+
+
+def gaps(calls: list) -> list[float]:
+    return [b.at - a.at for a, b in itertools.pairwise(calls)]
+
+
+async def test_private_chat_streams_throttled_drafts(run_bot: RunBot, settings: Settings, tg: TelegramEmulator,
+                                                     ai: AiChatsEmulator) -> None:
+    ai.chunk_size, ai.chunk_delay = 6, 0.05
+    ai.answers = [ANSWER]
+    async with run_bot(dataclasses.replace(settings, draft_interval=0.2)):
+        tg.push_message("/ask stream please")
+        [final] = await tg.wait_for("sendMessage", timeout=10)
+
+    drafts = tg.calls_of("sendMessageDraft")
+    assert len(drafts) >= 3
+    assert all(d.ok and d.params["draft_id"] == drafts[0].params["draft_id"] for d in drafts)
+    assert all(ANSWER.startswith(d.params["text"]) for d in drafts)  # plain text, growing
+    assert [len(d.params["text"]) for d in drafts] == sorted({len(d.params["text"]) for d in drafts})
+    assert min(gaps(drafts)) >= 0.2 - 0.02
+    assert drafts[-1].at <= final.at
+    assert final.params["text"] == markdown_to_html(ANSWER) and "<b>works</b>" in final.params["text"]
+
+
+async def test_group_streams_by_throttled_edits_never_unchanged(
+    run_bot: RunBot, settings: Settings, tg: TelegramEmulator, ai: AiChatsEmulator
+) -> None:
+    ai.chunk_size, ai.chunk_delay = 6, 0.05
+    ai.answers = [ANSWER]
+    async with run_bot(dataclasses.replace(settings, edit_interval=0.3)):
+        question = tg.push_message("/ask stream", chat_type="supergroup", chat_id=GROUP)["message"]
+        await tg.wait_for("editMessageText", lambda c: c.params.get("parse_mode") == "HTML", timeout=10)
+
+    [preview] = tg.calls_of("sendMessage")
+    edits = tg.calls_of("editMessageText")
+    assert tg.calls_of("sendMessageDraft") == []
+    assert preview.params["reply_parameters"]["message_id"] == question["message_id"]
+    assert "parse_mode" not in preview.params and ANSWER.startswith(preview.params["text"])
+    assert len(edits) >= 2 and all(e.ok for e in edits)  # no "message is not modified"
+    assert all(e.params["message_id"] == preview.result["message_id"] for e in edits)
+    assert min(gaps([preview, *edits[:-1]])) >= 0.3 - 0.02  # previews respect the group rate
+    assert edits[-1].params["text"] == markdown_to_html(ANSWER)
+    shown = tg.message(GROUP, preview.result["message_id"])
+    assert shown is not None and shown["text"] == visible(markdown_to_html(ANSWER))
+
+
+async def test_streaming_off_sends_one_message(run_bot: RunBot, settings: Settings, tg: TelegramEmulator,
+                                               ai: AiChatsEmulator) -> None:
+    ai.chunk_size, ai.chunk_delay = 6, 0.02
+    ai.answers = [ANSWER, ANSWER]
+    async with run_bot(dataclasses.replace(settings, streaming=False)):
+        tg.push_message("/ask private")
+        tg.push_message("/ask group", chat_type="supergroup", chat_id=GROUP)
+        calls = await tg.wait_for("sendMessage", count=2, timeout=10)
+
+    assert tg.calls_of("sendMessageDraft") == [] and tg.calls_of("editMessageText") == []
+    assert [c.params["text"] for c in calls] == [markdown_to_html(ANSWER)] * 2
+
+
+async def test_stream_failing_midway_removes_the_group_preview(app: Application, tg: TelegramEmulator,
+                                                               ai: AiChatsEmulator) -> None:
+    ai.answers = ["partial text that never finishes " * 4]
+    ai.fail_next("truncated")
+    tg.push_message("/ask fail", chat_type="supergroup", chat_id=GROUP)
+
+    [delete] = await tg.wait_for("deleteMessage")
+    calls = await tg.wait_for("sendMessage", count=2)
+
+    assert delete.params["message_id"] == calls[0].result["message_id"]
+    assert visible(calls[1].params["text"]).startswith("The model did not answer: ")
+    assert [m.get("text", "") for m in tg.messages(GROUP) if m["from"]["is_bot"]] == [visible(calls[1].params["text"])]
+    ai.answers = ["ok"]
+    tg.push_message("/ask again", chat_type="supergroup", chat_id=GROUP)
+    await tg.wait_for("sendMessage", count=3)
+    assert ai.chat_prompts[-1] == "again"  # nothing of the failed turn was stored
+
+
+CORPUS = {path.stem: path.read_text(encoding="utf-8") for path in sorted((DATA / "markdown").glob("*.md"))}
+
+
+@pytest.mark.parametrize("sample", CORPUS)
+async def test_awkward_answers_arrive_as_valid_html(run_bot: RunBot, settings: Settings, tg: TelegramEmulator,
+                                                    ai: AiChatsEmulator, sample: str) -> None:
+    ai.answers = [CORPUS[sample]]
+    async with run_bot(dataclasses.replace(settings, streaming=False)):
+        tg.push_message("/ask go")
+        calls = await tg.wait_for("sendMessage")
+
+    assert calls and all(c.ok and c.params["parse_mode"] == "HTML" for c in calls)
+    assert all(telegram_len(visible(c.params["text"])) <= 4096 for c in calls)
+
+
+async def test_long_answer_with_code_blocks_splits_into_valid_parts(app: Application, tg: TelegramEmulator,
+                                                                    ai: AiChatsEmulator) -> None:
+    ai.answers = [LONG_ANSWER]
+    tg.push_message("/ask long")
+    await tg.wait_for("sendMessage", count=3, timeout=10)
+    calls = tg.calls_of("sendMessage")
+
+    assert all(c.ok and c.params["parse_mode"] == "HTML" for c in calls)
+    texts = [c.params["text"] for c in calls]
+    assert all(telegram_len(visible(t)) <= 4096 for t in texts)
+    spanning = [i for i, t in enumerate(texts[:-1]) if t.endswith("</code></pre>") and texts[i + 1].startswith("<pre>")]
+    assert spanning, "a code block spanning two parts is closed and reopened"
+    assert tg.calls_of("sendDocument") == []  # under 12,000 characters: no attachment
+
+
+async def test_very_long_answer_is_also_attached(app: Application, tg: TelegramEmulator,
+                                                 ai: AiChatsEmulator) -> None:
+    answer = "\n\n".join(f"Section {n}. " + "lorem ipsum " * 80 for n in range(14))
+    assert len(answer) > 12_000
+    ai.answers = [answer]
+    tg.push_message("/ask everything")
+    [document] = await tg.wait_for("sendDocument", timeout=10)
+
+    assert document.files["document"].filename == "answer.md"
+    assert document.files["document"].data == answer.strip().encode()  # the provider strips the answer
+    assert len(tg.calls_of("sendMessage")) >= 3
+
+
+async def test_flood_control_is_waited_out(app: Application, tg: TelegramEmulator, ai: AiChatsEmulator) -> None:
+    ai.answers = ["after the flood"]
+    tg.fail_next("sendMessage", status=429, retry_after=1)
+    tg.push_message("/ask hi")
+    refused, sent = await tg.wait_for("sendMessage", count=2, timeout=10)
+
+    assert (refused.status, sent.status) == (429, 200)
+    assert sent.at - refused.at >= 0.95
+    assert visible(sent.params["text"]) == "after the flood"
+
+
+async def test_refused_formatting_falls_back_to_plain_text(app: Application, tg: TelegramEmulator,
+                                                           ai: AiChatsEmulator) -> None:
+    ai.answers = ["**bold** and `code`"]
+    tg.fail_next("sendMessage", status=400, description="Bad Request: can't parse entities: unexpected end tag")
+    tg.push_message("/ask hi")
+    refused, plain = await tg.wait_for("sendMessage", count=2)
+
+    assert refused.status == 400 and refused.params["parse_mode"] == "HTML"
+    assert "parse_mode" not in plain.params and plain.ok
+    assert plain.params["text"] == "bold and code"
