@@ -9,7 +9,6 @@ import sys
 
 from dotenv import load_dotenv
 
-from .app import StartupError, create_app, run_polling
 from .config import ConfigError, Settings
 from .logs import setup_logging
 
@@ -17,6 +16,8 @@ logger = logging.getLogger("bot")
 
 
 async def serve(settings: Settings) -> None:
+    from .app import create_app, run_polling
+
     async with create_app(settings) as app:
         await run_polling(app)
 
@@ -29,6 +30,9 @@ def main() -> None:
         print(f"Configuration error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     setup_logging(settings.log_level, secrets=[settings.bot_token])
+    # Imported only now: a configuration error is reported without loading aiogram first.
+    from .app import StartupError
+
     try:
         asyncio.run(serve(settings))
     except StartupError as error:
