@@ -1,0 +1,1 @@
+"""Benchmarks: the real bot against the emulated Bot API and provider, figures printed, never asserted."""
