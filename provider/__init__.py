@@ -2,8 +2,11 @@
 
 Usage::
 
-    from provider import AiChats
+    from provider import AiChats, FallbackProvider, OpenAICompatible
     text = await AiChats.create_async("gpt-4", [{"role": "user", "content": "Hi"}])
+
+    chain = FallbackProvider([OpenAICompatible.configure("https://api.openai.com/v1", api_key=key), AiChats])
+    text = await chain.create_async(chain.default_model, [{"role": "user", "content": "Hi"}])
 """
 
 from .aichats import AiChats
@@ -18,21 +21,28 @@ from .errors import (
     ProviderResponseError,
     ProviderTimeoutError,
 )
+from .fallback import AllProvidersFailedError, CircuitOpenError, FallbackProvider, ProviderStatus
 from .helper import format_prompt
+from .openai import OpenAICompatible
 from .types import ImageResponse, Messages
 
 __all__ = [
     "AiChats",
+    "AllProvidersFailedError",
     "AsyncGeneratorProvider",
+    "CircuitOpenError",
+    "FallbackProvider",
     "ImageResponse",
     "ImageTooLargeError",
     "Messages",
+    "OpenAICompatible",
     "ProviderAuthError",
     "ProviderConnectionError",
     "ProviderError",
     "ProviderHTTPError",
     "ProviderRateLimitError",
     "ProviderResponseError",
+    "ProviderStatus",
     "ProviderTimeoutError",
     "format_prompt",
 ]

@@ -7,9 +7,10 @@ image's MIME type comes from its bytes; and the image host gets neither the cook
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from typing import Any, ClassVar
 
@@ -18,10 +19,9 @@ import aiohttp
 from .base import AsyncGeneratorProvider, HostLabel
 from .errors import ProviderResponseError
 from .helper import format_prompt, is_http_url, safe_url
-from .http import raise_for_status, resolve_timeout, session_scope, translate_errors
-from .image import download_image_as_data_uri, resolve_max_image_bytes
-from .sse import iter_sse_data
-from .trim import AnswerTrimmer
+from .http import checked_post, decode_json, read_sse_data, resolve_timeout, run_request, translate_errors
+from .image import download_image_as_data_uri, first_image_entry, no_image_error, resolve_max_image_bytes
+from .trim import trim_answer
 from .types import ImageResponse, Messages
 
 logger = logging.getLogger(__name__)
@@ -56,15 +56,7 @@ class AiChats(AsyncGeneratorProvider):
         base = base_url.strip().rstrip("/")
         if not is_http_url(base):
             raise ValueError(f"base_url must be an http(s) URL, not {base_url!r}")
-        namespace = {
-            "__module__": cls.__module__,
-            "__qualname__": cls.__qualname__,
-            "__doc__": cls.__doc__,
-            "url": base,
-            "api_endpoint": f"{base}/chat/send2/",
-            "label": HostLabel(),
-        }
-        return type(cls.__name__, (cls,), namespace)
+        return cls._subclass(url=base, api_endpoint=f"{base}/chat/send2/", label=HostLabel())
 
     @classmethod
     def build_headers(cls, model: str, cookie: str | None = None) -> dict[str, str]:
@@ -126,89 +118,61 @@ class AiChats(AsyncGeneratorProvider):
             logger.debug("%s ignores options %s", cls.__name__, sorted(kwargs))
         endpoint = cls.api_endpoint
         logger.debug("POST %s (model %r, %d bytes)", safe_url(endpoint), model, len(body))
-        async with session_scope(session) as http:
-            post_options: dict[str, Any] = {
-                "data": body,
-                "headers": headers,
-                "proxy": proxy,
-                "timeout": request_timeout,
-                "raise_for_status": False,  # statuses are ours to map, whatever the caller's session says
-            }
-            if is_image:
-                image_url = await cls._request_image_url(http, endpoint, post_options)
-                data_uri = await download_image_as_data_uri(
-                    http,
-                    image_url,
-                    proxy=proxy,
-                    request_timeout=request_timeout,
-                    max_bytes=image_cap,
-                    headers=cls.image_headers(),
-                    provider=cls.label,
-                )
-                yield ImageResponse(images=[data_uri], alt=prompt)
-            else:
-                async with aclosing(cls._stream_chat(http, endpoint, post_options)) as chunks:
-                    async for chunk in chunks:
-                        yield chunk
+        post_options: dict[str, Any] = {
+            "data": body,
+            "headers": headers,
+            "proxy": proxy,
+            "timeout": request_timeout,
+            "raise_for_status": False,  # statuses are ours to map, whatever the caller's session says
+        }
+        chat = functools.partial(cls._stream_chat, endpoint, post_options)
+        draw = functools.partial(cls._draw, endpoint=endpoint, post_options=post_options, max_bytes=image_cap)
+        job = run_request(session, chat, draw if is_image else None, alt=prompt)
+        async with aclosing(job) as items:
+            async for item in items:
+                yield item
+
+    @classmethod
+    async def _draw(
+        cls, http: aiohttp.ClientSession, *, endpoint: str, post_options: dict[str, Any], max_bytes: int
+    ) -> str:
+        """Ask for an image, then fetch it from the host it names (without anything of ai-chats.org's)."""
+        image_url = await cls._request_image_url(http, endpoint, post_options)
+        return await download_image_as_data_uri(
+            http,
+            image_url,
+            proxy=post_options["proxy"],
+            request_timeout=post_options["timeout"],
+            max_bytes=max_bytes,
+            headers=cls.image_headers(),
+            provider=cls.label,
+        )
 
     @classmethod
     async def _stream_chat(
-        cls, http: aiohttp.ClientSession, endpoint: str, post_options: dict[str, Any]
-    ) -> AsyncIterator[str]:
+        cls, endpoint: str, post_options: dict[str, Any], http: aiohttp.ClientSession
+    ) -> AsyncGenerator[str, None]:
         """POST the chat request and yield the SSE text as it arrives, trimmed like the reference."""
         label = cls.label
-        with translate_errors(label, endpoint, provider=label):
-            response = await http.post(endpoint, **post_options)
-        async with response:
-            with translate_errors(label, endpoint, provider=label):
-                await raise_for_status(response, subject=label, provider=label)
-            trimmer = AnswerTrimmer()
+        async with checked_post(http, endpoint, subject=label, **post_options) as response:
             # Lenient at EOF like the reference: a last event without its blank line still counts.
-            stream = iter_sse_data(response.content.iter_any(), dispatch_incomplete=True)
-            async with aclosing(stream) as texts:
-                while True:
-                    with translate_errors(label, endpoint, provider=label):
-                        try:
-                            text = await anext(texts)
-                        except StopAsyncIteration:
-                            break
-                    for piece in trimmer.feed(text):
-                        yield piece
-            tail = trimmer.finish()
-            if tail:
-                yield tail
-            if not trimmer.started:
-                raise ProviderResponseError(
-                    f"{label} returned an empty answer",
-                    provider=label,
-                    detail=f"no text in the {response.content_type} response from {safe_url(endpoint)}",
-                )
+            texts = read_sse_data(response, subject=label, url=endpoint, dispatch_incomplete=True)
+            detail = f"no text in the {response.content_type} response from {safe_url(endpoint)}"
+            async with aclosing(trim_answer(texts, provider=label, detail=detail)) as pieces:
+                async for piece in pieces:
+                    yield piece
 
     @classmethod
-    async def _request_image_url(
-        cls, http: aiohttp.ClientSession, endpoint: str, post_options: dict[str, Any]
-    ) -> str:
+    async def _request_image_url(cls, http: aiohttp.ClientSession, endpoint: str, post_options: dict[str, Any]) -> str:
         """POST the image request and return ``data[0].url`` from its JSON answer."""
         label = cls.label
-        with translate_errors(label, endpoint, provider=label):
-            async with http.post(endpoint, **post_options) as response:
-                await raise_for_status(response, subject=label, provider=label)
+        async with checked_post(http, endpoint, subject=label, **post_options) as response:
+            with translate_errors(label, endpoint, provider=label):
                 raw = await response.read()
-        try:
-            payload = json.loads(raw)
-        except ValueError as exc:
-            raise ProviderResponseError(
-                f"{label} returned a response that is not JSON", provider=label, detail=f"{raw[:120]!r}"
-            ) from exc
-        data = payload.get("data") if isinstance(payload, dict) else None
-        if not isinstance(data, list):
-            raise _no_image(label, "the response has no 'data' list", payload)
-        if not data:
-            raise _no_image(label, "the 'data' list is empty", payload)
-        first = data[0]
-        image_url = first.get("url") if isinstance(first, dict) else None
+        payload = decode_json(raw, subject=label)
+        image_url = first_image_entry(payload, provider=label).get("url")
         if not isinstance(image_url, str) or not image_url:
-            raise _no_image(label, "data[0] has no 'url'", payload)
+            raise no_image_error(label, "data[0] has no 'url'", payload)
         if not is_http_url(image_url):
             raise ProviderResponseError(
                 f"{label} returned an image URL that is not http(s)",
@@ -216,8 +180,3 @@ class AiChats(AsyncGeneratorProvider):
                 detail=f"got {image_url[:80]!r}",
             )
         return image_url
-
-
-def _no_image(label: str, why: str, payload: object) -> ProviderResponseError:
-    """The error for a well-formed JSON answer that carries no image URL."""
-    return ProviderResponseError(f"{label} returned no image", provider=label, detail=f"{why}: {payload!r:.200}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from .errors import ProviderResponseError
 from .helper import host_label
@@ -21,8 +21,11 @@ class HostLabel:
     too; a subclass may still assign a plain string to ``label``.
     """
 
+    def __init__(self, *, with_port: bool = False) -> None:
+        self.with_port = with_port  # local servers share a host, so their port tells them apart
+
     def __get__(self, instance: object, owner: type[AsyncGeneratorProvider]) -> str:
-        return host_label(owner.url) if owner.url else owner.__name__
+        return host_label(owner.url, with_port=self.with_port) if owner.url else owner.__name__
 
 
 class AsyncGeneratorProvider:
@@ -43,6 +46,12 @@ class AsyncGeneratorProvider:
     image_model: ClassVar[str | None] = None
 
     @classmethod
+    def _subclass(cls, **attributes: Any) -> type[Self]:
+        """A same-named subclass with some class attributes replaced: how a provider is aimed elsewhere."""
+        namespace = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__}
+        return type(cls.__name__, (cls,), {**namespace, **attributes})
+
+    @classmethod
     def create_async_generator(
         cls, model: str, messages: Messages, proxy: str | None = None, **kwargs: Any
     ) -> AsyncIterator[str | ImageResponse]:
@@ -52,22 +61,26 @@ class AsyncGeneratorProvider:
     @classmethod
     async def create_async(cls, model: str, messages: Messages, **kwargs: Any) -> str:
         """The whole answer as one string: the joined text, or for an image the first image's data URI."""
-        texts: list[str] = []
-        stream = cls.create_async_generator(model, messages, **kwargs)
-        async with aclosing(_Closable(stream)) as items:
-            async for item in items:
-                if isinstance(item, ImageResponse):
-                    if not item.images:
-                        raise ProviderResponseError(f"{cls.label} returned no image", provider=cls.label)
-                    return item.images[0]
-                texts.append(item)
-        text = "".join(texts)
-        if not text:
-            raise ProviderResponseError(f"{cls.label} returned an empty answer", provider=cls.label)
-        return text
+        return await collect_answer(cls.create_async_generator(model, messages, **kwargs), label=cls.label)
 
 
-class _Closable:
+async def collect_answer(stream: AsyncIterator[str | ImageResponse], *, label: str) -> str:
+    """The joined text of ``stream``, or its first image's data URI; closes the stream either way."""
+    texts: list[str] = []
+    async with aclosing(ClosableStream(stream)) as items:
+        async for item in items:
+            if isinstance(item, ImageResponse):
+                if not item.images:
+                    raise ProviderResponseError(f"{label} returned no image", provider=label)
+                return item.images[0]
+            texts.append(item)
+    text = "".join(texts)
+    if not text:
+        raise ProviderResponseError(f"{label} returned an empty answer", provider=label)
+    return text
+
+
+class ClosableStream:
     """Give any async iterator an ``aclose`` so an early ``return`` still closes the request behind it."""
 
     def __init__(self, stream: AsyncIterator[str | ImageResponse]) -> None:

@@ -1,4 +1,4 @@
-"""Small pure helpers: prompt formatting and URL handling for labels and error messages."""
+"""Small pure helpers: prompt formatting, URL handling for labels and error messages, a masked secret."""
 
 from __future__ import annotations
 
@@ -21,13 +21,20 @@ def format_prompt(messages: Messages) -> str:
     return "\n".join(lines) + "\nAssistant:"
 
 
-def host_label(url: str) -> str:
-    """Name a provider by its host ("ai-chats.org"), for error reasons a user may read."""
+def host_label(url: str, *, with_port: bool = False) -> str:
+    """Name a provider by its host ("ai-chats.org"), or host and explicit port ("127.0.0.1:11434"),
+    for error reasons a user may read: never the scheme, path, credentials or query.
+    """
     try:
-        host = urlsplit(url).hostname
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port if with_port else None
     except ValueError:
-        host = None
-    return host or url
+        return url
+    if not host:
+        return url
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port}" if port is not None else host
 
 
 def safe_url(url: object) -> str:
@@ -49,3 +56,27 @@ def is_http_url(url: object) -> bool:
         return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
     except ValueError:
         return False
+
+
+class ApiKey:
+    """A secret whose ``str``/``repr`` are masked, so printing a class namespace or an error cannot leak it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not value or "\r" in value or "\n" in value:
+            raise ValueError("api_key must be non-empty and must not contain line breaks")
+        self._value = value
+
+    def __repr__(self) -> str:
+        return "ApiKey('***')"
+
+    __str__ = __repr__
+
+    def bearer(self) -> str:
+        """The ``Authorization`` header value: the one place the key is spelled out."""
+        return f"Bearer {self._value}"
+
+    def redact(self, text: str) -> str:
+        """``text`` with every occurrence of the key replaced, for messages a server echoed back."""
+        return text.replace(self._value, "***")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import json
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import aclosing
+from typing import Any
 
 import aiohttp
 
@@ -16,9 +19,12 @@ from .errors import (
     ProviderError,
     ProviderHTTPError,
     ProviderRateLimitError,
+    ProviderResponseError,
     ProviderTimeoutError,
 )
 from .helper import safe_url
+from .sse import iter_sse_data
+from .types import ImageResponse
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +32,11 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_TOTAL_TIMEOUT = 120.0
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=DEFAULT_TOTAL_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT)
 _EXCERPT_BYTES = 300
+_READ_CHUNK = 64 * 1024
+_ERROR_BODY_BYTES = 4096  # enough for any JSON error object; longer bodies are not worth reading
+
+Explain = Callable[[bytes], str | None]
+"""Turns the start of an error body into a short message safe to log and to put in an error's detail."""
 
 
 def resolve_timeout(timeout: aiohttp.ClientTimeout | float | None) -> aiohttp.ClientTimeout:
@@ -54,6 +65,25 @@ async def session_scope(session: aiohttp.ClientSession | None) -> AsyncIterator[
         yield own
 
 
+async def run_request(
+    session: aiohttp.ClientSession | None,
+    chat: Callable[[aiohttp.ClientSession], AsyncGenerator[str, None]],
+    image: Callable[[aiohttp.ClientSession], Awaitable[str]] | None = None,
+    *,
+    alt: str = "",
+) -> AsyncGenerator[str | ImageResponse, None]:
+    """Run one provider request in the caller's session (or our own): with ``image``, yield the data URI
+    it returns as an ``ImageResponse`` (``alt`` = the prompt); otherwise relay the ``chat`` stream.
+    """
+    async with session_scope(session) as http:
+        if image is not None:
+            yield ImageResponse(images=[await image(http)], alt=alt)
+            return
+        async with aclosing(chat(http)) as chunks:
+            async for chunk in chunks:
+                yield chunk
+
+
 @contextlib.contextmanager
 def translate_errors(subject: str, url: str, *, provider: str | None) -> Iterator[None]:
     """Turn aiohttp/timeout failures inside the block into ``ProviderError`` subclasses.
@@ -68,7 +98,8 @@ def translate_errors(subject: str, url: str, *, provider: str | None) -> Iterato
     except ProviderError:
         raise
     except (TimeoutError, aiohttp.ClientError) as exc:
-        logger.debug("%s failed for %s: %r", subject, shown, exc)
+        # str, not repr: the repr of aiohttp's response errors includes the request headers (Authorization).
+        logger.debug("%s failed for %s: %s: %s", subject, shown, type(exc).__name__, exc)
         raise _translate(exc, subject, url, shown, provider) from exc
 
 
@@ -97,32 +128,59 @@ def _translate(
     return ProviderConnectionError(f"the request to {subject} failed", provider=provider, detail=cause)
 
 
-async def raise_for_status(response: aiohttp.ClientResponse, *, subject: str, provider: str | None) -> None:
-    """Raise the matching ``ProviderHTTPError`` for a 4xx/5xx answer; log a short body excerpt."""
+async def raise_for_status(
+    response: aiohttp.ClientResponse,
+    *,
+    subject: str,
+    provider: str | None,
+    explain: Explain | None = None,
+    refused: str = "access",
+) -> None:
+    """Raise the matching ``ProviderHTTPError`` for a 4xx/5xx answer and log why.
+
+    Without ``explain`` a short raw excerpt of the body is logged. With it (a JSON API), only what
+    ``explain`` makes of the body is logged and added to the error's detail, so it can drop secrets.
+    """
     if response.status < 400:
         return
-    excerpt = b""
+    body = b""
     with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-        excerpt = await response.content.read(_EXCERPT_BYTES)
-    logger.warning("%s answered HTTP %s for %s: %r", subject, response.status, safe_url(response.url), excerpt)
+        body = await response.content.read(_ERROR_BODY_BYTES if explain else _EXCERPT_BYTES)
+    message = explain(body) if explain else None
+    shown = safe_url(response.url)
+    logged = repr(body) if explain is None else (message or f"<{len(body)} bytes, no error message>")
+    logger.warning("%s answered HTTP %s for %s: %s", subject, response.status, shown, logged)
     raise http_error(
         response.status,
         str(response.url),
         subject=subject,
         provider=provider,
         retry_after=response.headers.get("Retry-After"),
+        message=message,
+        refused=refused,
     )
 
 
 def http_error(
-    status: int, url: str, *, subject: str, provider: str | None, retry_after: str | None = None
+    status: int,
+    url: str,
+    *,
+    subject: str,
+    provider: str | None,
+    retry_after: str | None = None,
+    message: str | None = None,
+    refused: str = "access",
 ) -> ProviderHTTPError:
-    """The ``ProviderHTTPError`` subclass for a status: auth (401/403), rate limit (429) or plain."""
+    """The ``ProviderHTTPError`` subclass for a status: auth (401/403), rate limit (429) or plain.
+
+    ``refused`` names what a 401/403 turned down ("the API key"); ``message`` is the server's own
+    explanation, kept in the detail (never the reason, which must stay short and free of URLs).
+    """
     shown = safe_url(url)
-    detail = f"HTTP {status} from {shown}"
+    detail = f"HTTP {status} from {shown}: {message}" if message else f"HTTP {status} from {shown}"
     if status in (401, 403):
         return ProviderAuthError(
-            status, shown, provider=provider, reason=f"{subject} refused access (HTTP {status})", detail=detail
+            status, shown, provider=provider, reason=f"{subject} refused {refused} (HTTP {status})", detail=detail
         )
     if status == 429:
         return ProviderRateLimitError(
@@ -135,6 +193,59 @@ def http_error(
         )
     reason = f"{subject} returned HTTP {status}"
     return ProviderHTTPError(status, shown, provider=provider, reason=reason, detail=detail)
+
+
+@contextlib.asynccontextmanager
+async def checked_post(
+    http: aiohttp.ClientSession,
+    url: str,
+    *,
+    subject: str,
+    explain: Explain | None = None,
+    refused: str = "access",
+    **options: Any,
+) -> AsyncIterator[aiohttp.ClientResponse]:
+    """POST, map failures and error statuses to ``ProviderError``, and yield a successful response.
+
+    ``subject`` is also the error's provider label. The ``yield`` sits outside ``translate_errors`` so
+    the caller's own exceptions pass through unchanged; the response is released on the way out.
+    """
+    with translate_errors(subject, url, provider=subject):
+        response = await http.post(url, **{**options, "raise_for_status": False})
+    async with response:
+        with translate_errors(subject, url, provider=subject):
+            await raise_for_status(response, subject=subject, provider=subject, explain=explain, refused=refused)
+        yield response
+
+
+async def read_sse_data(
+    response: aiohttp.ClientResponse, *, subject: str, url: str, dispatch_incomplete: bool = False
+) -> AsyncIterator[str]:
+    """Each SSE event's data from ``response`` as it arrives (until ``[DONE]``); failures are mapped."""
+    stream = iter_sse_data(response.content.iter_any(), dispatch_incomplete=dispatch_incomplete)
+    async with aclosing(stream) as texts:
+        while True:
+            with translate_errors(subject, url, provider=subject):
+                try:
+                    text = await anext(texts)
+                except StopAsyncIteration:
+                    return
+            yield text
+
+
+async def read_capped(response: aiohttp.ClientResponse, max_bytes: int) -> bytes | None:
+    """The body, or None (and the connection dropped) as soon as it passes ``max_bytes``: the rest is never read."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = await response.content.read(min(_READ_CHUNK, max_bytes + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > max_bytes:
+            response.close()
+            return None
+        chunks.append(chunk)
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -155,3 +266,13 @@ def parse_retry_after(value: str | None) -> float | None:
     if seconds != seconds or seconds in (float("inf"), float("-inf")):
         return None
     return max(0.0, seconds)
+
+
+def decode_json(raw: bytes, *, subject: str) -> Any:
+    """Parse a JSON answer; anything else is a ``ProviderResponseError`` naming ``subject``."""
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise ProviderResponseError(
+            f"{subject} returned a response that is not JSON", provider=subject, detail=f"{raw[:120]!r}"
+        ) from exc

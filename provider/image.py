@@ -8,20 +8,21 @@ reading (the rest is never read), and a MIME type taken from the bytes themselve
 from __future__ import annotations
 
 import base64
+import binascii
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 import aiohttp
 
 from .errors import ImageTooLargeError, ProviderResponseError
 from .helper import is_http_url, safe_url
-from .http import DEFAULT_TIMEOUT, raise_for_status, translate_errors
+from .http import DEFAULT_TIMEOUT, raise_for_status, read_capped, translate_errors
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
 IMAGE_HOST = "the image host"
-_READ_CHUNK = 64 * 1024
 
 
 def sniff_image_mime(data: bytes) -> str | None:
@@ -47,6 +48,40 @@ def image_data_uri(data: bytes, *, provider: str | None = None) -> str:
             detail=f"{len(data)} bytes starting with {data[:16]!r}",
         )
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def base64_image_data_uri(encoded: str, *, max_bytes: int, provider: str | None = None) -> str:
+    """A data URI from an API's ``b64_json``: checked to be base64, within ``max_bytes`` and an image."""
+    if len(encoded) > (max_bytes + 2) // 3 * 4 + 64:  # refuse before decoding megabytes for nothing
+        raise ImageTooLargeError(max_bytes, provider=provider, detail=f"{len(encoded)} base64 characters")
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ProviderResponseError(
+            f"{provider or 'the provider'} returned image data that is not base64",
+            provider=provider,
+            detail=f"{len(encoded)} characters starting with {encoded[:16]!r}",
+        ) from exc
+    if len(data) > max_bytes:
+        raise ImageTooLargeError(max_bytes, size=len(data), provider=provider, detail="decoded b64_json")
+    return image_data_uri(data, provider=provider)
+
+
+def first_image_entry(payload: object, *, provider: str) -> dict[str, Any]:
+    """``data[0]`` of an images API answer (``{"data": [{...}]}``), or the "returned no image" error."""
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, list):
+        raise no_image_error(provider, "the response has no 'data' list", payload)
+    if not data:
+        raise no_image_error(provider, "the 'data' list is empty", payload)
+    if not isinstance(data[0], dict):
+        raise no_image_error(provider, "data[0] is not an object", payload)
+    return data[0]
+
+
+def no_image_error(provider: str, why: str, payload: object) -> ProviderResponseError:
+    """The error for a well-formed answer that carries no usable image."""
+    return ProviderResponseError(f"{provider} returned no image", provider=provider, detail=f"{why}: {payload!r:.200}")
 
 
 def resolve_max_image_bytes(max_image_bytes: int | None) -> int:
@@ -86,26 +121,10 @@ async def download_image(
                 raise ImageTooLargeError(
                     max_bytes, size=declared, provider=provider, detail=f"Content-Length {declared} from {shown}"
                 )
-            return await _read_capped(response, max_bytes, provider=provider, shown=shown)
-
-
-async def _read_capped(
-    response: aiohttp.ClientResponse, max_bytes: int, *, provider: str | None, shown: str
-) -> bytes:
-    """Read the body but never more than ``max_bytes + 1`` bytes; drop the connection past the cap."""
-    chunks: list[bytes] = []
-    total = 0
-    while True:
-        chunk = await response.content.read(min(_READ_CHUNK, max_bytes + 1 - total))
-        if not chunk:
-            return b"".join(chunks)
-        total += len(chunk)
-        if total > max_bytes:
-            response.close()
-            raise ImageTooLargeError(
-                max_bytes, provider=provider, detail=f"more than {max_bytes} bytes from {shown}"
-            )
-        chunks.append(chunk)
+            data = await read_capped(response, max_bytes)
+    if data is None:
+        raise ImageTooLargeError(max_bytes, provider=provider, detail=f"more than {max_bytes} bytes from {shown}")
+    return data
 
 
 async def download_image_as_data_uri(

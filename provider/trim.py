@@ -8,6 +8,11 @@ until more text proves it is not the end. The joined output always equals ``"".j
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
+
+from .errors import ProviderResponseError
+
 
 class AnswerTrimmer:
     """Feed raw chunks in order; yield what may be shown now; call ``finish`` at the end of the stream."""
@@ -40,3 +45,22 @@ class AnswerTrimmer:
         tail = "".join(self._held).rstrip()
         self._held = []
         return tail
+
+
+async def trim_answer(
+    chunks: AsyncGenerator[str, None], *, provider: str, detail: str | None = None
+) -> AsyncIterator[str]:
+    """Stream ``chunks`` trimmed; raise "returned an empty answer" if nothing but whitespace came.
+
+    An empty answer is an error, not a reply: the caller (or a failover chain) must not show or store it.
+    """
+    trimmer = AnswerTrimmer()
+    async with aclosing(chunks) as texts:  # closing this generator early closes the request behind it
+        async for chunk in texts:
+            for piece in trimmer.feed(chunk):
+                yield piece
+    tail = trimmer.finish()
+    if tail:
+        yield tail
+    if not trimmer.started:
+        raise ProviderResponseError(f"{provider} returned an empty answer", provider=provider, detail=detail)

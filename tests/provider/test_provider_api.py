@@ -33,6 +33,7 @@ from provider.http import parse_retry_after
 def test_public_names() -> None:
     assert set(provider.__all__) == {
         "AiChats", "AsyncGeneratorProvider", "ImageResponse", "ImageTooLargeError", "Messages",
+        "OpenAICompatible", "FallbackProvider", "AllProvidersFailedError", "CircuitOpenError", "ProviderStatus",
         "ProviderAuthError", "ProviderConnectionError", "ProviderError", "ProviderHTTPError",
         "ProviderRateLimitError", "ProviderResponseError", "ProviderTimeoutError", "format_prompt",
     }  # fmt: skip

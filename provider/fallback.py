@@ -1,0 +1,255 @@
+"""FallbackProvider: several providers behind one provider interface, tried in order, each behind a breaker.
+
+A provider that fails before producing anything gives way to the next one; once output has reached the
+caller, an error propagates, since a half-shown answer cannot be swapped for another. After
+``failure_threshold`` consecutive failures a provider is left out for ``cooldown`` seconds, so a dead
+service costs no request (and no timeout) per message; then a single trial request decides.
+
+Model routing. The chain is one logical model whose members each use their own configured model:
+
+- a request is for **images** when ``model`` is the image model of the chain (``chain.image_model``) or of
+  any member; every member that can draw is then asked with *its own* ``image_model``, and chat-only
+  members (``image_model is None``) are never asked;
+- anything else (``None`` included) is **chat**: every member is asked with *its own* ``default_model``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from .base import AsyncGeneratorProvider, ClosableStream, collect_answer
+from .errors import ProviderError, ProviderResponseError
+from .types import ImageResponse, Messages
+
+logger = logging.getLogger(__name__)
+
+ProviderLike = type[AsyncGeneratorProvider] | AsyncGeneratorProvider
+BreakerState = Literal["closed", "open", "half-open"]
+
+
+@dataclass(frozen=True)
+class ProviderStatus:
+    """One member's health and counters, for the bot's ``/model`` and ``/stats``."""
+
+    label: str
+    model: str
+    image_model: str | None
+    state: BreakerState  # closed: in use; open: skipped; half-open: cool-down over, next request is a trial
+    healthy: bool  # no failure since its last success
+    failures: int  # consecutive failures
+    retry_in: float | None  # seconds until it is tried again (0 when half-open); None when closed
+    requests: int  # requests actually sent since start (a skip costs none)
+    errors: int  # of those, the ones that failed
+    last_error: str | None  # the reason of its latest failure, if any
+
+
+class CircuitOpenError(ProviderError):
+    """A member skipped without any request: its breaker is open after repeated failures."""
+
+    def __init__(self, label: str, *, retry_in: float, failures: int, last_error: ProviderError | None) -> None:
+        if retry_in > 0:
+            reason = f"{label} is skipped for {math.ceil(retry_in)} s after {failures} failures"
+        else:
+            reason = f"{label} is skipped while a trial request is under way"
+        last = last_error.reason if last_error is not None else None
+        super().__init__(reason, provider=label, detail=f"last error: {last}" if last else None)
+        self.retry_in = retry_in
+        self.last_error = last_error
+
+
+class AllProvidersFailedError(ProviderError):
+    """Every member failed or was skipped; ``reason`` names each cause, ``errors`` keeps each error."""
+
+    def __init__(self, failures: Sequence[tuple[str, ProviderError]], *, provider: str) -> None:
+        reason = "; ".join(_named(label, error.reason) for label, error in failures)
+        super().__init__(reason or "no provider could take the request", provider=provider)
+        self.failures = list(failures)
+        self.errors = [error for _, error in failures]
+
+    def __str__(self) -> str:
+        """For logs: each member's full message (reason and detail), in the order they were tried."""
+        return "; ".join(_named(label, str(error)) for label, error in self.failures) or self.reason
+
+
+def _named(label: str, text: str) -> str:
+    """Prefix a cause with its provider unless it already says who failed ("the image host ...")."""
+    return text if label in text else f"{label}: {text}"
+
+
+class _Member:
+    """A provider with its breaker and counters; owned by one chain, so nothing is shared globally."""
+
+    def __init__(self, provider: ProviderLike) -> None:
+        self.provider = provider
+        self.label: str = provider.label
+        self.failures = 0
+        self.open_until: float | None = None  # set while the breaker is open (or half-open, once passed)
+        self.trial = False  # a half-open trial request is under way
+        self.requests = 0
+        self.errors = 0
+        self.last_error: ProviderError | None = None
+
+
+class FallbackProvider(AsyncGeneratorProvider):
+    """``FallbackProvider([OpenAIConfigured, AiChats])``: the provider interface, on an instance.
+
+    ``default_model`` is the first member's, ``image_model`` the first drawing member's (None when none
+    can draw), so code that passes ``provider.default_model``/``provider.image_model`` routes correctly.
+    """
+
+    supports_stream: ClassVar[bool] = True
+    supports_message_history: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        providers: Sequence[ProviderLike],
+        *,
+        failure_threshold: int = 3,
+        cooldown: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not providers:
+            raise ValueError("a FallbackProvider needs at least one provider")
+        if isinstance(failure_threshold, bool) or not isinstance(failure_threshold, int) or failure_threshold < 1:
+            raise ValueError(f"failure_threshold must be a positive int, not {failure_threshold!r}")
+        if not cooldown >= 0:
+            raise ValueError(f"cooldown must be >= 0 seconds, not {cooldown!r}")
+        self.providers = tuple(providers)
+        self.failure_threshold = failure_threshold
+        self.cooldown = float(cooldown)
+        self._clock = clock
+        self._members = [_Member(provider) for provider in self.providers]
+        self._image_models = {p.image_model for p in self.providers if p.image_model}
+        self.label = " → ".join(member.label for member in self._members)
+        self.default_model = self.providers[0].default_model
+        self.image_model = next((p.image_model for p in self.providers if p.image_model), None)
+        self.models = list(dict.fromkeys(model for p in self.providers for model in p.models))
+        self.working = any(p.working for p in self.providers)
+        if self.default_model in self._image_models:
+            raise ValueError(f"the chat model {self.default_model!r} is also an image model in this chain")
+
+    def __repr__(self) -> str:
+        return f"FallbackProvider([{', '.join(m.label for m in self._members)}])"
+
+    def is_image_request(self, model: str | None) -> bool:
+        """Whether ``model`` asks for images (see the module docstring for the routing rule)."""
+        return model is not None and model in self._image_models
+
+    async def create_async_generator(  # type: ignore[override]
+        self, model: str | None, messages: Messages, proxy: str | None = None, **kwargs: Any
+    ) -> AsyncIterator[str | ImageResponse]:
+        """Stream the first member's answer that starts; fall back only while nothing was yielded.
+
+        Raises ``ValueError`` for empty ``messages``, the member's own ``ProviderError`` if it fails after
+        output started, and ``AllProvidersFailedError`` when no member produced anything.
+        """
+        if not messages:
+            raise ValueError("messages must not be empty")
+        images = self.is_image_request(model)
+        members = [m for m in self._members if not images or m.provider.image_model]
+        if not members:
+            raise ProviderResponseError("no configured provider can draw images", provider=self.label)
+        failures: list[tuple[str, ProviderError]] = []
+        for member in members:
+            skipped = self._admit(member)
+            if skipped is not None:
+                failures.append((member.label, skipped))
+                continue
+            target = member.provider.image_model if images else member.provider.default_model
+            member.requests += 1
+            started = settled = False
+            try:
+                stream = member.provider.create_async_generator(target, messages, proxy=proxy, **kwargs)
+                async with aclosing(ClosableStream(stream)) as items:
+                    async for item in items:
+                        started = True
+                        yield item
+                if not started:
+                    raise ProviderResponseError(f"{member.label} returned an empty answer", provider=member.label)
+            except ProviderError as error:
+                settled = True
+                self._failed(member, error)
+                if started:
+                    raise
+                failures.append((member.label, error))
+                logger.warning("%s failed before answering: %s", member.label, error)
+                continue
+            except GeneratorExit:  # the caller stopped reading after output: the member did answer
+                settled = True
+                self._succeeded(member)
+                raise
+            else:
+                settled = True
+                self._succeeded(member)
+                return
+            finally:
+                if not settled:  # cancelled, or a caller's bug: neither a success nor a failure
+                    member.trial = False
+        raise AllProvidersFailedError(failures, provider=self.label)
+
+    async def create_async(self, model: str | None, messages: Messages, **kwargs: Any) -> str:  # type: ignore[override]
+        """The whole answer as one string, or for an image the first image's data URI."""
+        return await collect_answer(self.create_async_generator(model, messages, **kwargs), label=self.label)
+
+    def status(self) -> list[ProviderStatus]:
+        """Each member's breaker state and counters, in chain order."""
+        now = self._clock()
+        result = []
+        for m in self._members:
+            state: BreakerState = "closed"
+            retry_in: float | None = None
+            if m.open_until is not None:
+                retry_in = max(0.0, m.open_until - now)
+                state = "open" if retry_in > 0 else "half-open"
+            result.append(
+                ProviderStatus(
+                    label=m.label,
+                    model=m.provider.default_model,
+                    image_model=m.provider.image_model,
+                    state=state,
+                    healthy=m.failures == 0,
+                    failures=m.failures,
+                    retry_in=retry_in,
+                    requests=m.requests,
+                    errors=m.errors,
+                    last_error=m.last_error.reason if m.last_error is not None else None,
+                )
+            )
+        return result
+
+    def _admit(self, member: _Member) -> CircuitOpenError | None:
+        """None if the member may be asked now (claiming the half-open trial), else why it is skipped."""
+        if member.open_until is None:
+            return None
+        retry_in = member.open_until - self._clock()
+        if retry_in > 0 or member.trial:
+            return CircuitOpenError(
+                member.label, retry_in=max(0.0, retry_in), failures=member.failures, last_error=member.last_error
+            )
+        member.trial = True
+        logger.info("%s: cool-down over, sending a trial request", member.label)
+        return None
+
+    def _failed(self, member: _Member, error: ProviderError) -> None:
+        member.errors += 1
+        member.failures += 1
+        member.last_error = error
+        member.trial = False
+        if member.failures >= self.failure_threshold:
+            member.open_until = self._clock() + self.cooldown
+            logger.warning(
+                "%s failed %d times in a row; skipping it for %g s", member.label, member.failures, self.cooldown
+            )
+
+    def _succeeded(self, member: _Member) -> None:
+        if member.open_until is not None:
+            logger.info("%s answered again; back in use", member.label)
+        member.failures = 0
+        member.open_until = None
+        member.trial = False

@@ -1,0 +1,283 @@
+"""OpenAICompatible: any server speaking the OpenAI HTTP API (OpenAI, OpenRouter, Ollama, LM Studio, vLLM,
+llama.cpp) for streamed chat and image generation.
+
+Unlike AiChats the history goes over as it is (roles kept, a system prompt allowed), and the API key is
+held so that it only ever reaches the ``Authorization`` header: never a log line, an error or a repr.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
+from typing import Any, ClassVar
+
+import aiohttp
+
+from .base import AsyncGeneratorProvider, HostLabel
+from .errors import ImageTooLargeError, ProviderResponseError
+from .helper import ApiKey, is_http_url, safe_url
+from .http import (
+    checked_post,
+    decode_json,
+    read_capped,
+    read_sse_data,
+    resolve_timeout,
+    run_request,
+    translate_errors,
+)
+from .image import (
+    base64_image_data_uri,
+    download_image_as_data_uri,
+    first_image_entry,
+    no_image_error,
+    resolve_max_image_bytes,
+)
+from .trim import trim_answer
+from .types import ImageResponse, Messages
+
+logger = logging.getLogger(__name__)
+
+_JSON_SLACK = 64 * 1024  # room for the JSON around a base64 image (revised_prompt and the like)
+
+
+class OpenAICompatible(AsyncGeneratorProvider):
+    """OpenAI's ``/chat/completions`` (streamed) and ``/images/generations`` on any compatible server.
+
+    ``model == image_model`` asks for an image (one ``ImageResponse``); any other model streams text.
+    Options as for ``AiChats``: ``session``, ``timeout``, ``proxy`` and ``max_image_bytes``; other keywords
+    are ignored. Aim it at a server with :meth:`configure`.
+    """
+
+    url: ClassVar[str] = "https://api.openai.com/v1"
+    working: ClassVar[bool] = True
+    supports_stream: ClassVar[bool] = True
+    supports_message_history: ClassVar[bool] = True
+    label = HostLabel(with_port=True)  # local servers differ only by port ("127.0.0.1:11434")
+    default_model: ClassVar[str] = "gpt-4o-mini"
+    models: ClassVar[list[str]] = ["gpt-4o-mini", "dall-e-3"]
+    image_model: ClassVar[str | None] = "dall-e-3"
+    api_key: ClassVar[ApiKey | None] = None
+
+    @classmethod
+    def configure(
+        cls,
+        base_url: str,
+        api_key: str | None = None,
+        model: str = "gpt-4o-mini",
+        image_model: str | None = "dall-e-3",
+        label: str | None = None,
+    ) -> type[OpenAICompatible]:
+        """A subclass aimed at one server, e.g. ``configure("http://127.0.0.1:11434/v1", image_model=None)``.
+
+        ``base_url`` ends before ``/chat/completions`` (usually in ``/v1``); ``image_model=None`` makes the
+        provider chat-only; ``label`` names it in errors (default: the host, with its port if given).
+        """
+        base = base_url.strip().rstrip("/")
+        if not is_http_url(base):
+            raise ValueError(f"base_url must be an http(s) URL, not {safe_url(base_url)!r}")
+        model = (model or "").strip()
+        if not model:
+            raise ValueError("model must not be empty")
+        image_model = (image_model or "").strip() or None
+        if image_model == model:
+            raise ValueError("image_model must differ from model: the model name decides chat or image")
+        key = (api_key or "").strip()
+        return cls._subclass(
+            url=base,
+            api_key=ApiKey(key) if key else None,
+            default_model=model,
+            models=[model, image_model] if image_model else [model],
+            image_model=image_model,
+            label=label or HostLabel(with_port=True),
+        )
+
+    @classmethod
+    def build_headers(cls, *, stream: bool) -> dict[str, str]:
+        """JSON in; an event stream (chat) or JSON (images) out; the bearer token only when a key is set."""
+        headers = {"accept": "text/event-stream" if stream else "application/json", "content-type": "application/json"}
+        if cls.api_key is not None:
+            headers["authorization"] = cls.api_key.bearer()
+        return headers
+
+    @classmethod
+    async def create_async_generator(
+        cls,
+        model: str,
+        messages: Messages,
+        proxy: str | None = None,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        timeout: aiohttp.ClientTimeout | float | None = None,  # noqa: ASYNC109 - per-request, part of the API
+        max_image_bytes: int | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[str | ImageResponse]:
+        """Yield text chunks as they stream in, or one ``ImageResponse`` when ``model`` is the image model.
+
+        Raises ``ValueError`` for empty ``messages`` (before any request) and ``ProviderError``
+        subclasses for every failure of the server.
+        """
+        if not messages:
+            raise ValueError("messages must not be empty")
+        is_image = cls.image_model is not None and model == cls.image_model
+        request_timeout = resolve_timeout(timeout)
+        image_cap = resolve_max_image_bytes(max_image_bytes)
+        if kwargs:
+            logger.debug("%s ignores options %s", cls.__name__, sorted(kwargs))
+        prompt = messages[-1].get("content") if is_image else None
+        if is_image:
+            if not isinstance(prompt, str) or not prompt.strip():
+                raise ValueError("the last message must hold the image prompt")
+            endpoint, payload = f"{cls.url}/images/generations", image_request(model, prompt)
+        else:
+            endpoint = f"{cls.url}/chat/completions"
+            payload = {"model": model or cls.default_model, "messages": messages, "stream": True}
+        body = json.dumps(payload).encode()
+        logger.debug("POST %s (model %r, %d bytes)", safe_url(endpoint), payload["model"], len(body))
+        post_options: dict[str, Any] = {
+            "data": body,
+            "headers": cls.build_headers(stream=not is_image),
+            "proxy": proxy,
+            "timeout": request_timeout,
+            "explain": functools.partial(explain_error, key=cls.api_key),
+            "refused": "the API key" if cls.api_key is not None else "access without an API key",
+        }
+        chat = functools.partial(cls._stream_chat, endpoint, post_options)
+        generate = None
+        if prompt is not None:  # an image request
+            generate = functools.partial(
+                cls._generate_image, endpoint=endpoint, post_options=post_options, image_cap=image_cap
+            )
+        async with aclosing(run_request(session, chat, generate, alt=prompt or "")) as items:
+            async for item in items:
+                yield item
+
+    @classmethod
+    async def _stream_chat(
+        cls, endpoint: str, post_options: dict[str, Any], http: aiohttp.ClientSession
+    ) -> AsyncGenerator[str, None]:
+        """POST the chat request and yield each ``delta.content`` as it arrives."""
+        label = cls.label
+        async with checked_post(http, endpoint, subject=label, **post_options) as response:
+            kind = response.content_type
+            if kind == "text/html":
+                raise ProviderResponseError(
+                    f"{label} returned a web page instead of an answer",
+                    provider=label,
+                    detail=f"text/html from {safe_url(endpoint)}; is the base URL right?",
+                )
+            if kind == "application/json":  # a server that ignored "stream": true and answered at once
+                texts = cls._whole_answer(response, endpoint)
+            else:
+                texts = cls._deltas(read_sse_data(response, subject=label, url=endpoint))
+            detail = f"no text in the {kind} response from {safe_url(endpoint)}"
+            async with aclosing(trim_answer(texts, provider=label, detail=detail)) as pieces:
+                async for piece in pieces:
+                    yield piece
+
+    @classmethod
+    async def _deltas(cls, events: AsyncGenerator[str, None]) -> AsyncGenerator[str, None]:
+        """The text of each streamed chunk; role-only, usage and other content-less chunks are skipped."""
+        async with aclosing(events) as datas:
+            async for data in datas:
+                text = cls._choice_text(data, "delta")
+                if text:
+                    yield text
+
+    @classmethod
+    async def _whole_answer(cls, response: aiohttp.ClientResponse, endpoint: str) -> AsyncGenerator[str, None]:
+        """The one chunk of a non-streamed ``chat.completion`` answer."""
+        with translate_errors(cls.label, endpoint, provider=cls.label):
+            raw = await response.read()
+        text = cls._choice_text(raw, "message")
+        if text:
+            yield text
+
+    @classmethod
+    def _choice_text(cls, raw: str | bytes, field: str) -> str | None:
+        """``choices[0].<field>.content`` of one JSON answer or chunk; an ``error`` object is raised."""
+        label = cls.label
+        try:
+            payload = json.loads(raw)
+        except ValueError as exc:
+            detail = cls._redact(f"not JSON: {raw[:120]!r}")
+            raise ProviderResponseError(f"{label} sent a malformed answer", provider=label, detail=detail) from exc
+        if isinstance(payload, dict) and payload.get("error"):
+            detail = cls._redact(api_error_message(payload) or "no message")
+            raise ProviderResponseError(f"{label} reported an error", provider=label, detail=detail)
+        choices = payload.get("choices") if isinstance(payload, dict) else None
+        part = choices[0].get(field) if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+        content = part.get("content") if isinstance(part, dict) else None
+        return content if isinstance(content, str) else None
+
+    @classmethod
+    def _redact(cls, text: str) -> str:
+        """``text`` from the server, with the API key blanked out in case it was echoed back."""
+        return cls.api_key.redact(text) if cls.api_key is not None else text
+
+    @classmethod
+    async def _generate_image(
+        cls, http: aiohttp.ClientSession, *, endpoint: str, post_options: dict[str, Any], image_cap: int
+    ) -> str:
+        """POST the image request; return ``data[0].b64_json`` as a data URI, or download ``data[0].url``."""
+        label = cls.label
+        json_cap = image_cap // 3 * 4 + _JSON_SLACK
+        async with checked_post(http, endpoint, subject=label, **post_options) as response:
+            with translate_errors(label, endpoint, provider=label):
+                raw = await read_capped(response, json_cap)
+        if raw is None:
+            raise ImageTooLargeError(
+                image_cap, provider=label, detail=f"the answer from {safe_url(endpoint)} is over {json_cap} bytes"
+            )
+        payload = decode_json(raw, subject=label)
+        entry = first_image_entry(payload, provider=label)
+        encoded, image_url = entry.get("b64_json"), entry.get("url")
+        if isinstance(encoded, str) and encoded:
+            return base64_image_data_uri("".join(encoded.split()), max_bytes=image_cap, provider=label)
+        if isinstance(image_url, str) and image_url:
+            # Another host (a signed blob URL): it gets no Authorization header, only the download limits.
+            return await download_image_as_data_uri(
+                http,
+                image_url,
+                proxy=post_options["proxy"],
+                request_timeout=post_options["timeout"],
+                max_bytes=image_cap,
+                headers={"accept": "image/*"},
+                provider=label,
+            )
+        raise no_image_error(label, "data[0] has neither 'b64_json' nor 'url'", payload)
+
+
+def image_request(model: str, prompt: str) -> dict[str, Any]:
+    """The images API body; gpt-image models always answer in base64 and refuse ``response_format``."""
+    payload: dict[str, Any] = {"model": model, "prompt": prompt, "n": 1}
+    if not model.startswith("gpt-image"):
+        payload["response_format"] = "b64_json"
+    return payload
+
+
+def api_error_message(payload: object) -> str | None:
+    """The human message of an OpenAI-style error (``{"error": {"message": ...}}`` or a bare string)."""
+    if not isinstance(payload, dict):
+        return None
+    error = payload.get("error")
+    if isinstance(error, dict):
+        message = error.get("message") or error.get("code") or error.get("type")
+    else:
+        message = error or payload.get("message") or payload.get("detail")
+    return str(message)[:300] if message else None
+
+
+def explain_error(body: bytes, *, key: ApiKey | None) -> str | None:
+    """What an error body says, for logs and the error's detail, with the API key blanked out."""
+    try:
+        message = api_error_message(json.loads(body))
+    except ValueError:
+        message = None
+    if message is None and body.strip():
+        message = repr(body.decode("utf-8", "replace")[:120])
+    if message is not None and key is not None:
+        message = key.redact(message)
+    return message

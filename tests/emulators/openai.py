@@ -1,0 +1,282 @@
+"""Local stand-in for the OpenAI HTTP API: streamed chat completions, image generations, auth and failures.
+
+Shaped like api.openai.com (and Ollama's /v1): chunks are ``chat.completion.chunk`` objects ending in
+``data: [DONE]``, errors are ``{"error": {"message", "type", "param", "code"}}`` with the real statuses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from aiohttp import web
+
+from ._server import LocalServer, abort_connection
+from .aichats import AiRequest
+from .tg_updates import png_bytes
+
+Mode = Literal[
+    "ok",
+    "error_in_stream",  # 200 event stream whose first event is an error object
+    "non_json",  # 200 text/html (a login or proxy page) instead of JSON or SSE
+    "empty",  # a role-only chunk, then [DONE]: no text at all
+    "truncated",  # half the chunks, then the connection is cut
+    "reset",  # connection closed before any response
+]
+Fault = Mode | int  # an int answers with that HTTP status and an OpenAI-style error body
+CHAT_PATH = "/v1/chat/completions"
+IMAGES_PATH = "/v1/images/generations"
+ROLES = {"system", "developer", "user", "assistant", "tool"}
+_ERRORS = {
+    400: ("invalid_request_error", None),
+    401: ("invalid_request_error", "invalid_api_key"),
+    403: ("invalid_request_error", "unsupported_country_region_territory"),
+    404: ("invalid_request_error", "model_not_found"),
+    429: ("requests", "rate_limit_exceeded"),
+}
+
+
+@dataclass
+class OpenAIRequest(AiRequest):
+    """One request as received: ``type`` is "chat" or "image" for the two POST routes, ``prompt`` the image
+    prompt and ``messages`` the chat history, each None when not applicable.
+    """
+
+    messages: list[dict[str, Any]] | None = None
+
+
+def default_responder(messages: list[dict[str, Any]]) -> str:
+    """``Echo: <last user message>``."""
+    users = [m.get("content") for m in messages if m.get("role") == "user"]
+    return f"Echo: {users[-1] if users else ''}"
+
+
+def error_body(status: int, message: str) -> dict[str, Any]:
+    kind, code = _ERRORS.get(status, ("server_error", None))
+    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+
+
+def mask(key: str) -> str:
+    """How OpenAI shows a refused key: a few characters at both ends."""
+    return f"{key[:3]}{'*' * max(0, len(key) - 7)}{key[-4:]}" if len(key) > 8 else "*" * len(key)
+
+
+class OpenAIEmulator(LocalServer):
+    """``async with OpenAIEmulator(api_key="sk-test") as oa:`` then configure the provider with ``oa.base_url``."""
+
+    def __init__(self, *, api_key: str | None = None, chunk_size: int = 8, chunk_delay: float = 0.0) -> None:
+        super().__init__()
+        self.api_key = api_key  # the key expected as "Bearer <key>"; None accepts any or none
+        self.requests: list[OpenAIRequest] = []
+        self.hits: Counter[str] = Counter()
+        self.answers: list[str] = []  # consumed in order before falling back to `responder`
+        self.responder: Callable[[list[dict[str, Any]]], str] = default_responder
+        self.mode: Fault = "ok"
+        self.retry_after: str | None = "1"  # Retry-After sent with 429 answers
+        self.chunk_size = chunk_size
+        self.chunk_delay = chunk_delay
+        self.image_bytes = png_bytes(64, 48)
+        self.image_mode: Literal["b64_json", "url"] = "b64_json"  # "url" answers with a URL served here
+        self._faults: deque[Fault] = deque()
+        self._files: dict[str, bytes] = {}
+        self.app.middlewares.append(self._record)
+        self.app.router.add_post(CHAT_PATH, self._chat)
+        self.app.router.add_post(IMAGES_PATH, self._images)
+        self.app.router.add_get("/v1/models", self._models)
+        self.app.router.add_get("/files/{name}", self._file)
+
+    @property
+    def root_url(self) -> str:
+        return super().base_url
+
+    @property
+    def base_url(self) -> str:
+        """What ``OPENAI_BASE_URL`` would be: ``http://127.0.0.1:PORT/v1``."""
+        return f"{self.root_url}/v1"
+
+    @property
+    def chat_messages(self) -> list[list[dict[str, Any]]]:
+        return [r.messages for r in self.requests if r.type == "chat" and r.messages is not None]
+
+    @property
+    def image_prompts(self) -> list[str]:
+        return [r.prompt for r in self.requests if r.type == "image" and r.prompt is not None]
+
+    def fail_next(self, fault: Fault, times: int = 1) -> None:
+        """Answer the next ``times`` POSTs (chat or image) with ``fault``, then follow ``mode`` again."""
+        self._faults.extend([fault] * times)
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
+        body = await request.read()
+        try:
+            parsed: Any = json.loads(body) if body else None
+        except ValueError:
+            parsed = None
+        messages = parsed.get("messages") if isinstance(parsed, dict) else None
+        prompt = parsed.get("prompt") if isinstance(parsed, dict) else None
+        self.hits[request.path] += 1
+        kind = {CHAT_PATH: "chat", IMAGES_PATH: "image"}.get(request.path)
+        self.requests.append(
+            OpenAIRequest(
+                request.method,
+                request.path,
+                dict(request.headers),
+                body,
+                parsed,
+                prompt if isinstance(prompt, str) else None,
+                kind,
+                time.monotonic(),
+                messages=messages if isinstance(messages, list) else None,
+            )
+        )
+        if request.method == "POST":
+            refusal = self._check_key(request.headers.get("Authorization"))
+            if refusal is not None:
+                return refusal
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    def _check_key(self, header: str | None) -> web.Response | None:
+        if self.api_key is None or header == f"Bearer {self.api_key}":
+            return None
+        if not header:
+            message = "You didn't provide an API key. You need to provide your API key in an Authorization header."
+        else:
+            message = f"Incorrect API key provided: {mask(header.removeprefix('Bearer '))}."
+        return web.json_response(error_body(401, message), status=401)
+
+    def _next_fault(self) -> Fault:
+        return self._faults.popleft() if self._faults else self.mode
+
+    def _http_error(self, status: int) -> web.Response:
+        headers = {"Retry-After": self.retry_after} if status == 429 and self.retry_after else None
+        messages = {429: "Rate limit reached for requests.", 401: "Incorrect API key provided."}
+        message = messages.get(status, "The server had an error while processing your request.")
+        return web.json_response(error_body(status, message), status=status, headers=headers)
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        fault = self._next_fault()
+        if fault == "reset":
+            return abort_connection(request)
+        if isinstance(fault, int):
+            return self._http_error(fault)
+        payload = self.requests[-1].json
+        problem = _validate_chat(payload)
+        if problem:
+            return web.json_response(error_body(400, problem), status=400)
+        if fault == "non_json":
+            return web.Response(text="<!DOCTYPE html><html><body>Sign in</body></html>", content_type="text/html")
+        answer = self.answers.pop(0) if self.answers else self.responder(payload["messages"])
+        if not payload.get("stream"):
+            message = {"role": "assistant", "content": answer}
+            return web.json_response({**_envelope(payload, "chat.completion"), "choices": [{"message": message}]})
+        return await self._stream(request, payload, answer, fault)
+
+    async def _stream(self, request: web.Request, payload: Any, answer: str, fault: Fault) -> web.StreamResponse:
+        size = max(1, self.chunk_size)
+        pieces = [] if fault == "empty" else [answer[i : i + size] for i in range(0, len(answer), size)]
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await response.prepare(request)
+
+        async def event(data: Any) -> None:
+            await response.write(f"data: {json.dumps(data)}\n\n".encode())
+
+        def chunk(delta: dict[str, str], finish: str | None = None) -> dict[str, Any]:
+            choice = {"index": 0, "delta": delta, "finish_reason": finish}
+            return {**_envelope(payload, "chat.completion.chunk"), "choices": [choice]}
+
+        try:
+            if fault == "error_in_stream":
+                await event(error_body(500, "The server had an error while processing your request."))
+                await response.write_eof()
+                return response
+            await event(chunk({"role": "assistant", "content": ""}))
+            for i, piece in enumerate(pieces):
+                if fault == "truncated" and i >= max(1, len(pieces) // 2):
+                    await asyncio.sleep(0.05)  # let the sent chunks reach the client before the cut
+                    return abort_connection(request)
+                if i and self.chunk_delay > 0:
+                    await asyncio.sleep(self.chunk_delay)
+                await event(chunk({"content": piece}))
+            await event(chunk({}, "stop"))
+            if (payload.get("stream_options") or {}).get("include_usage"):
+                await event({**_envelope(payload, "chat.completion.chunk"), "choices": [], "usage": {}})
+            await response.write(b"data: [DONE]\n\n")
+            await response.write_eof()
+        except ConnectionResetError:
+            pass  # the client went away mid-stream
+        return response
+
+    async def _images(self, request: web.Request) -> web.StreamResponse:
+        fault = self._next_fault()
+        if fault == "reset":
+            return abort_connection(request)
+        if isinstance(fault, int):
+            return self._http_error(fault)
+        payload = self.requests[-1].json
+        problem = _validate_image(payload)
+        if problem:
+            return web.json_response(error_body(400, problem), status=400)
+        if fault == "non_json":
+            return web.Response(text="<html>Sign in</html>", content_type="text/html")
+        if self.image_mode == "url" or payload.get("response_format") == "url":
+            name = f"{len(self._files) + 1}.png"
+            self._files[name] = self.image_bytes
+            item = {"url": f"{self.root_url}/files/{name}"}
+        else:
+            item = {"b64_json": base64.b64encode(self.image_bytes).decode("ascii")}
+        item["revised_prompt"] = payload["prompt"]
+        return web.json_response({"created": int(time.time()), "data": [item]})
+
+    async def _models(self, request: web.Request) -> web.Response:
+        return web.json_response({"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        data = self._files.get(request.match_info["name"])
+        if data is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=data, content_type="image/png")
+
+
+def _envelope(payload: Any, kind: str) -> dict[str, Any]:
+    return {"id": "chatcmpl-emulated", "object": kind, "created": int(time.time()), "model": payload["model"]}
+
+
+def _validate_chat(payload: Any) -> str | None:
+    """Refuse what the real API refuses, so a provider that drifts fails loudly."""
+    if not isinstance(payload, dict):
+        return "We could not parse the JSON body of your request."
+    if not isinstance(payload.get("model"), str) or not payload["model"]:
+        return "you must provide a model parameter"
+    messages = payload.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "'messages' must be a non-empty array"
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in ROLES:
+            return f"Invalid value for 'messages[{i}].role'"
+        if not isinstance(message.get("content"), str):
+            return f"Invalid type for 'messages[{i}].content': expected a string"
+    if not isinstance(payload.get("stream", False), bool):
+        return "Invalid type for 'stream': expected a boolean"
+    return None
+
+
+def _validate_image(payload: Any) -> str | None:
+    if not isinstance(payload, dict):
+        return "We could not parse the JSON body of your request."
+    if not isinstance(payload.get("model"), str) or not payload["model"]:
+        return "you must provide a model parameter"
+    if not isinstance(payload.get("prompt"), str) or not payload["prompt"].strip():
+        return "'prompt' must be a non-empty string"
+    if payload.get("n", 1) != 1:
+        return "'n' must be 1 for this model"
+    if payload.get("response_format", "url") not in ("url", "b64_json"):
+        return "Invalid value for 'response_format'"
+    return None
