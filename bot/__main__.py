@@ -29,7 +29,7 @@ def main() -> None:
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    setup_logging(settings.log_level, secrets=[settings.bot_token])
+    setup_logging(settings.log_level, secrets=[settings.bot_token, settings.providers.openai_api_key or ""])
     # Imported only now: a configuration error is reported without loading aiogram first.
     from .app import StartupError
 

@@ -13,8 +13,6 @@ from aiogram.exceptions import TelegramNetworkError, TelegramServerError, Telegr
 from aiogram.types import BotCommand, User
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
-from provider import AiChats
-
 from . import texts
 from .config import Settings
 from .handlers import build_router
@@ -22,6 +20,7 @@ from .replies import AnswerSender, StreamingOptions
 from .services.chat import ChatService
 from .services.images import ImageService
 from .services.inflight import InFlight
+from .services.providers import build_chain
 from .storage import HistoryStore, open_store
 from .telegram import build_bot
 
@@ -50,12 +49,13 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
     http = aiohttp.ClientSession()
     bot = build_bot(settings.bot_token, settings.telegram_api_url)
     try:
-        provider = AiChats.with_base_url(settings.aichats_url)
+        provider = build_chain(settings)
         inflight = InFlight()
         dispatcher = Dispatcher(
             settings=settings,
             inflight=inflight,
-            chat_service=ChatService(provider, store, session=http),
+            provider_chain=provider,
+            chat_service=ChatService(provider, store, session=http, system_prompt=settings.providers.system_prompt),
             image_service=ImageService(provider, session=http),
             answers=AnswerSender(
                 StreamingOptions(settings.streaming, settings.draft_interval, settings.edit_interval)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_AICHATS_URL = "https://ai-chats.org"
 DEFAULT_STORAGE_URL = "sqlite:///data/bot.sqlite3"
+DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
+PROVIDER_NAMES = ("aichats", "openai")
 
 # aiogram accepts any "<digits>:<something>"; Telegram's tokens are stricter, and a typo caught here
 # gives a clear message instead of a 401 loop later.
@@ -33,8 +35,42 @@ class StorageConfig:
 
 
 @dataclass(frozen=True)
+class ProviderSettings:
+    """Which model providers answer, in the order they are tried (`PROVIDERS`)."""
+
+    names: tuple[str, ...] = ("aichats",)
+    openai_base_url: str = DEFAULT_OPENAI_URL
+    openai_api_key: str | None = field(default=None, repr=False)
+    openai_model: str = "gpt-4o-mini"
+    openai_image_model: str | None = "dall-e-3"
+    system_prompt: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ProviderSettings:
+        names = tuple(name.strip().lower() for name in env.get("PROVIDERS", "aichats").split(",") if name.strip())
+        unknown = [name for name in names if name not in PROVIDER_NAMES]
+        if not names or unknown or len(set(names)) != len(names):
+            raise ConfigError(
+                "PROVIDERS", f"must list some of {', '.join(PROVIDER_NAMES)} once each, e.g. openai,aichats"
+            )
+        base_url = _http_url(env.get("OPENAI_BASE_URL", "").strip() or DEFAULT_OPENAI_URL, "OPENAI_BASE_URL")
+        api_key = env.get("OPENAI_API_KEY", "").strip() or None
+        if "openai" in names and api_key is None and base_url == DEFAULT_OPENAI_URL:
+            raise ConfigError("OPENAI_API_KEY", "is required for api.openai.com (or set OPENAI_BASE_URL)")
+        image_model = env.get("OPENAI_IMAGE_MODEL", "dall-e-3").strip() or None
+        return cls(
+            names=names,
+            openai_base_url=base_url,
+            openai_api_key=api_key,
+            openai_model=env.get("OPENAI_MODEL", "").strip() or "gpt-4o-mini",
+            openai_image_model=image_model,
+            system_prompt=env.get("SYSTEM_PROMPT", "").strip() or None,
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
-    bot_token: str
+    bot_token: str = field(repr=False)
     telegram_api_url: str | None = None
     aichats_url: str = DEFAULT_AICHATS_URL
     storage: StorageConfig = StorageConfig("sqlite", Path("data/bot.sqlite3"))
@@ -44,6 +80,7 @@ class Settings:
     streaming: bool = True
     draft_interval: float = 0.75
     edit_interval: float = 3.0
+    providers: ProviderSettings = ProviderSettings()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -71,6 +108,7 @@ class Settings:
             streaming=_switch(env, "STREAMING", True),
             draft_interval=_positive_float(env, "DRAFT_INTERVAL", 0.75),
             edit_interval=_positive_float(env, "GROUP_EDIT_INTERVAL", 3.0),
+            providers=ProviderSettings.from_env(env),
         )
 
 

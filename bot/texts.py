@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
+
+from provider import ProviderStatus
 
 COMMANDS = {
     "ask": "Ask the model a question",
     "draw": "Draw an image from a description",
     "reset": "Forget this conversation",
+    "model": "Show the model providers and their health",
     "help": "How to use this bot",
 }
 
@@ -19,6 +23,7 @@ def help_text(username: str) -> str:
         "/ask <i>question</i> — ask the model; I remember the conversation\n"
         "/draw <i>description</i> — draw an image\n"
         "/reset — forget this conversation\n"
+        "/model — which model providers answer, and whether they are healthy\n"
         "/help — this message\n\n"
         "In a private chat you can also just write to me, and reply to any of my answers to go on.\n\n"
         "<b>In groups</b>\n"
@@ -50,3 +55,22 @@ def model_failed(reason: str) -> str:
 
 def image_failed(reason: str) -> str:
     return f"I could not draw that: {escape(reason)}. Try again later."
+
+
+def provider_chain(statuses: Sequence[ProviderStatus]) -> str:
+    lines = ["<b>Model providers</b>, in the order they are tried:"]
+    for number, status in enumerate(statuses, start=1):
+        drawing = f", draws with {escape(status.image_model)}" if status.image_model else ""
+        line = f"{number}. {escape(status.label)} — {escape(status.model)}{drawing}: "
+        if status.healthy:
+            line += "healthy ✅"
+        elif status.state == "open":
+            line += f"skipped for {status.retry_in or 0:.0f} s after {status.failures} failures ⛔"
+        elif status.state == "half-open":
+            line += f"on trial after {status.failures} failures ⚠️"
+        else:
+            line += f"failing ({status.failures} in a row) ⚠️"
+        if status.last_error and not status.healthy:
+            line += f"\n    last error: {escape(status.last_error)}"
+        lines.append(line)
+    return "\n".join(lines)

@@ -78,3 +78,37 @@ def test_dotenv_in_working_directory_is_read(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "HISTORY_LIMIT" in result.stderr
+
+
+def test_provider_chain_settings() -> None:
+    s = Settings.from_env({
+        "BOT_TOKEN": TOKEN, "PROVIDERS": " OpenAI , aichats", "OPENAI_BASE_URL": "http://localhost:11434/v1/",
+        "OPENAI_MODEL": "llama3.2", "OPENAI_IMAGE_MODEL": "", "SYSTEM_PROMPT": " Be terse. ",
+    })
+    p = s.providers
+    assert p.names == ("openai", "aichats")
+    assert (p.openai_base_url, p.openai_model, p.openai_image_model) == ("http://localhost:11434/v1", "llama3.2", None)
+    assert (p.openai_api_key, p.system_prompt) == (None, "Be terse.")
+    assert Settings.from_env({"BOT_TOKEN": TOKEN}).providers.names == ("aichats",)
+
+
+def test_secrets_stay_out_of_the_settings_repr() -> None:
+    s = Settings.from_env({"BOT_TOKEN": TOKEN, "PROVIDERS": "openai", "OPENAI_API_KEY": "sk-secret-value"})
+    assert s.providers.openai_api_key == "sk-secret-value"
+    assert "sk-secret-value" not in repr(s) and TOKEN not in repr(s)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"PROVIDERS": "openai,gemini"}, "PROVIDERS"),
+        ({"PROVIDERS": "aichats,aichats"}, "PROVIDERS"),
+        ({"PROVIDERS": " , "}, "PROVIDERS"),
+        ({"PROVIDERS": "openai"}, "OPENAI_API_KEY"),
+        ({"PROVIDERS": "openai", "OPENAI_BASE_URL": "localhost:11434"}, "OPENAI_BASE_URL"),
+    ],
+)
+def test_bad_provider_settings_name_the_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"BOT_TOKEN": TOKEN, **env})
+    assert info.value.variable == variable

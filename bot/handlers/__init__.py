@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from . import ask, draw, errors, fallback, reset, start
+from . import ask, draw, errors, fallback, model, reset, start
 
 
 def build_router() -> Router:
@@ -15,6 +15,7 @@ def build_router() -> Router:
         ask.build_router(),
         draw.build_router(),
         reset.build_router(),
+        model.build_router(),
         fallback.build_router(),
         errors.build_router(),
     )

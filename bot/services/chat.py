@@ -28,8 +28,10 @@ class ChatService:
         session: aiohttp.ClientSession | None = None,
         locks: KeyedLocks | None = None,
         model: str | None = None,
+        system_prompt: str | None = None,
     ) -> None:
         self._provider = provider
+        self._system = [{"role": "system", "content": system_prompt}] if system_prompt else []
         self._store = store
         self._session = session
         self._locks = locks or KeyedLocks()
@@ -43,7 +45,7 @@ class ChatService:
         """
         async with self._locks.hold(key):
             history = await self._store.get(key)
-            messages = [turn.as_message() for turn in history]
+            messages = [*self._system, *(turn.as_message() for turn in history)]
             messages.append({"role": "user", "content": question})
             answer = await deliver(self._stream(messages))
             await self._store.append(key, [Turn("user", question), Turn("assistant", answer)])

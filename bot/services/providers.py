@@ -1,0 +1,25 @@
+"""The provider chain named by `PROVIDERS`, built once so its circuit breakers and counters are shared."""
+
+from __future__ import annotations
+
+from provider import AiChats, AsyncGeneratorProvider, FallbackProvider, OpenAICompatible
+
+from ..config import Settings
+
+
+def build_chain(settings: Settings) -> FallbackProvider:
+    config = settings.providers
+    members: list[type[AsyncGeneratorProvider]] = []
+    for name in config.names:
+        if name == "aichats":
+            members.append(AiChats.with_base_url(settings.aichats_url))
+        elif name == "openai":
+            members.append(
+                OpenAICompatible.configure(
+                    config.openai_base_url,
+                    api_key=config.openai_api_key,
+                    model=config.openai_model,
+                    image_model=config.openai_image_model,
+                )
+            )
+    return FallbackProvider(members)
