@@ -161,3 +161,16 @@ async def test_refused_formatting_falls_back_to_plain_text(app: Application, tg:
     assert refused.status == 400 and refused.params["parse_mode"] == "HTML"
     assert "parse_mode" not in plain.params and plain.ok
     assert plain.params["text"] == "bold and code"
+
+
+async def test_server_errors_and_dropped_connections_are_retried(app: Application, tg: TelegramEmulator,
+                                                                 ai: AiChatsEmulator) -> None:
+    ai.answers = ["made it"]
+    tg.fail_next("sendMessage", status=502, description="Bad Gateway")
+    tg.drop_next("sendMessage")
+    tg.push_message("/ask hi")
+    calls = await tg.wait_for("sendMessage", count=3, timeout=10)
+
+    assert [c.status for c in calls] == [502, None, 200]
+    assert visible(calls[2].params["text"]) == "made it"
+    assert len(tg.messages(1001)) == 2  # the question and one answer: no duplicate
