@@ -1,4 +1,7 @@
-"""Both history stores honour the same contract: order, limit, reset, atomic concurrent appends."""
+"""Every history store honours the same contract: order, limit, reset, atomic concurrent appends.
+
+The Redis store runs against a real Redis server (see tests/conftest.py); its own tests are in test_storage_redis.py.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +11,28 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import ConversationKey, HistoryStore, MemoryHistoryStore, SQLiteHistoryStore, Turn
+from bot.storage import ConversationKey, HistoryStore, MemoryHistoryStore, RedisHistoryStore, SQLiteHistoryStore, Turn
+from bot.storage.redis import connect_redis
 
 KEY = ConversationKey(100, 0)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+BACKENDS = ["memory", "sqlite", "redis"]
+
+
+async def open_backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path, limit: int) -> HistoryStore:
+    """Only the Redis cases ask for a Redis server, so the others run on machines without one."""
+    if kind == "memory":
+        return MemoryHistoryStore(limit)
+    if kind == "redis":
+        url, prefix = request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
+        return RedisHistoryStore(connect_redis(url), limit, namespace=prefix)
+    return await SQLiteHistoryStore.open(tmp_path / "sub" / "h.sqlite3", limit)
+
+
+@pytest.fixture(params=BACKENDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[HistoryStore]:
-    if request.param == "memory":
-        s: HistoryStore = MemoryHistoryStore(limit=6)
-    else:
-        s = await SQLiteHistoryStore.open(tmp_path / "sub" / "h.sqlite3", limit=6)
+    s = await open_backend(request.param, request, tmp_path, limit=6)
     yield s
     await s.close()
 
@@ -55,19 +69,16 @@ async def test_reset_forgets_one_conversation(store: HistoryStore) -> None:
     assert await store.ping()
 
 
-async def test_concurrent_appends_keep_every_turn(tmp_path: Path) -> None:
-    stores: list[HistoryStore] = [
-        MemoryHistoryStore(limit=1000),
-        await SQLiteHistoryStore.open(tmp_path / "c.sqlite3", limit=1000),
-    ]
-    for s in stores:
-        await asyncio.gather(*(s.append(KEY, exchange(n)) for n in range(100)))
-        got = await s.get(KEY)
-        assert len(got) == 200
-        # Each exchange stays together: appends are atomic.
-        pairs = [(got[i].content, got[i + 1].content) for i in range(0, 200, 2)]
-        assert sorted(pairs) == sorted((f"q{n}", f"a{n}") for n in range(100))
-        await s.close()
+@pytest.mark.parametrize("kind", BACKENDS)
+async def test_concurrent_appends_keep_every_turn(request: pytest.FixtureRequest, tmp_path: Path, kind: str) -> None:
+    s = await open_backend(kind, request, tmp_path, limit=1000)
+    await asyncio.gather(*(s.append(KEY, exchange(n)) for n in range(100)))
+    got = await s.get(KEY)
+    assert len(got) == 200
+    # Each exchange stays together: appends are atomic.
+    pairs = [(got[i].content, got[i + 1].content) for i in range(0, 200, 2)]
+    assert sorted(pairs) == sorted((f"q{n}", f"a{n}") for n in range(100))
+    await s.close()
 
 
 async def test_sqlite_history_survives_reopening(tmp_path: Path) -> None:

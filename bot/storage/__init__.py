@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 from ..config import StorageConfig
-from .base import ConversationKey, HistoryStore, Turn
+from .base import ConversationKey, HistoryStore, StoreStats, Turn
 from .memory import MemoryHistoryStore
+from .redis import RedisHistoryStore
 from .sqlite import SQLiteHistoryStore
 
 __all__ = [
     "ConversationKey",
     "HistoryStore",
     "MemoryHistoryStore",
+    "RedisHistoryStore",
     "SQLiteHistoryStore",
+    "StoreStats",
     "Turn",
     "open_store",
 ]
 
 
-async def open_store(config: StorageConfig, limit: int) -> HistoryStore:
-    """Open the backend the configuration names."""
+async def open_store(
+    config: StorageConfig, limit: int, *, ttl: int | None = None, namespace: str = "aichats"
+) -> HistoryStore:
+    """Open the backend the configuration names; `ttl` and `namespace` (the key prefix) apply to Redis."""
     if config.kind == "memory":
         return MemoryHistoryStore(limit)
+    if config.kind == "redis":
+        assert config.url is not None
+        return await RedisHistoryStore.open(config.url, limit, namespace=namespace, ttl=ttl)
     assert config.path is not None
     return await SQLiteHistoryStore.open(config.path, limit)

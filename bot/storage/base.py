@@ -25,6 +25,12 @@ class Turn:
         return {"role": self.role, "content": self.content}
 
 
+@dataclass(frozen=True)
+class StoreStats:
+    conversations: int
+    turns: int
+
+
 class HistoryStore(Protocol):
     """Keeps the last `limit` turns of each conversation.
 
@@ -39,5 +45,7 @@ class HistoryStore(Protocol):
     async def reset(self, key: ConversationKey) -> None: ...
 
     async def ping(self) -> bool: ...
+
+    async def stats(self) -> StoreStats: ...
 
     async def close(self) -> None: ...

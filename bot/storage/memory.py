@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
-from .base import ConversationKey, Turn
+from .base import ConversationKey, StoreStats, Turn
 
 
 class MemoryHistoryStore:
@@ -24,6 +24,9 @@ class MemoryHistoryStore:
 
     async def ping(self) -> bool:
         return True
+
+    async def stats(self) -> StoreStats:
+        return StoreStats(len(self._conversations), sum(map(len, self._conversations.values())))
 
     async def close(self) -> None:
         self._conversations.clear()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from .base import ConversationKey, Turn
+from .base import ConversationKey, StoreStats, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,14 @@ class SQLiteHistoryStore:
         except Exception:  # any failure means "not reachable" to a health check
             return False
         return True
+
+    async def stats(self) -> StoreStats:
+        async with self._db.execute(
+            "SELECT COUNT(DISTINCT chat_id || ':' || thread_id), COUNT(*) FROM turns"
+        ) as cursor:
+            row = await cursor.fetchone()
+        conversations, turns = row if row else (0, 0)
+        return StoreStats(conversations, turns)
 
     async def close(self) -> None:
         await self._db.close()
