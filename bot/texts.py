@@ -11,6 +11,7 @@ COMMANDS = {
     "ask": "Ask the model a question",
     "draw": "Draw an image from a description",
     "reset": "Forget this conversation",
+    "cancel": "Stop the answer being written",
     "model": "Show the model providers and their health",
     "help": "How to use this bot",
 }
@@ -22,6 +23,7 @@ def help_text(username: str) -> str:
         "<b>Commands</b>\n"
         "/ask <i>question</i> — ask the model; I remember the conversation\n"
         "/draw <i>description</i> — draw an image\n"
+        "/cancel — stop the answer being written\n"
         "/reset — forget this conversation\n"
         "/model — which model providers answer, and whether they are healthy\n"
         "/help — this message\n\n"
@@ -39,6 +41,30 @@ RESET_DONE = "Done: I have forgotten this conversation."
 DRAW_UNAVAILABLE = "Drawing is not available with the configured model provider."
 TEXT_ONLY = "I can only read text. Send me a question, or use /draw to get a picture."
 INTERNAL_ERROR = "Something went wrong on my side. Please try again."
+QUEUED = "⏳ I'm still answering the previous question here; yours is next."
+CANCELLED = "Stopped. Nothing of that answer was kept."
+NOTHING_TO_CANCEL = "There is no answer being written here."
+ADMINS_ONLY = "Only the bot's admins can use /stats."
+
+
+def not_allowed(user_id: int | None) -> str:
+    who = f" Your Telegram id is <code>{user_id}</code>." if user_id is not None else ""
+    return f"Sorry, this bot is private: ask its owner to let you in.{who}"
+
+
+def rate_limited(seconds: float, rate: str) -> str:
+    return f"Slow down a little: the limit is {escape(rate)}. Try again in {seconds:.0f} s."
+
+
+def stats(conversations: int, turns: int, statuses: Sequence[ProviderStatus]) -> str:
+    lines = [
+        "<b>Stored</b>",
+        f"{conversations:,} conversations, {turns:,} messages",
+        "",
+        "<b>Providers since start</b>",
+    ]
+    lines += [f"{escape(s.label)}: {s.requests:,} requests, {s.errors:,} errors" for s in statuses]
+    return "\n".join(lines)
 
 
 def unknown_command(command: str) -> str:

@@ -67,7 +67,10 @@ class AllProvidersFailedError(ProviderError):
     """Every member failed or was skipped; ``reason`` names each cause, ``errors`` keeps each error."""
 
     def __init__(self, failures: Sequence[tuple[str, ProviderError]], *, provider: str) -> None:
-        reason = "; ".join(_named(label, error.reason) for label, error in failures)
+        if len(failures) == 1:
+            reason = failures[0][1].reason  # one provider: naming it adds nothing
+        else:
+            reason = "; ".join(_named(label, error.reason) for label, error in failures)
         super().__init__(reason or "no provider could take the request", provider=provider)
         self.failures = list(failures)
         self.errors = [error for _, error in failures]

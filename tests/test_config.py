@@ -112,3 +112,29 @@ def test_bad_provider_settings_name_the_variable(env: dict[str, str], variable: 
     with pytest.raises(ConfigError) as info:
         Settings.from_env({"BOT_TOKEN": TOKEN, **env})
     assert info.value.variable == variable
+
+
+def test_guard_settings() -> None:
+    s = Settings.from_env({
+        "BOT_TOKEN": TOKEN, "ALLOWED_USERS": "1, 2", "ALLOWED_CHATS": "-100123", "ADMINS": "9",
+        "ASK_RATE": "5 per hour", "DRAW_RATE": "1/day", "MAX_CONCURRENT_REQUESTS": "4", "PROVIDER_TIMEOUT": "30",
+    }).guards
+    assert (s.allowed_users, s.allowed_chats, s.admins) == ({1, 2}, {-100123}, {9})
+    assert (str(s.ask_rate), str(s.draw_rate), s.max_concurrent_requests, s.provider_timeout) == ("5/h", "1/day", 4, 30)
+    assert s.allows(1, 5) and s.allows(9, 5) and s.allows(3, -100123) and not s.allows(3, 5)
+    defaults = Settings.from_env({"BOT_TOKEN": TOKEN}).guards
+    assert (str(defaults.ask_rate), str(defaults.draw_rate)) == ("10/min", "3/min")
+    assert defaults.max_concurrent_requests == 32
+    assert defaults.allows(12345, 12345)  # no lists: everyone
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [({"ALLOWED_USERS": "alice"}, "ALLOWED_USERS"), ({"ADMINS": "1;2"}, "ADMINS"),
+     ({"ASK_RATE": "10"}, "ASK_RATE"), ({"DRAW_RATE": "0/min"}, "DRAW_RATE"),
+     ({"MAX_CONCURRENT_REQUESTS": "0"}, "MAX_CONCURRENT_REQUESTS"), ({"PROVIDER_TIMEOUT": "soon"}, "PROVIDER_TIMEOUT")],
+)
+def test_bad_guard_settings_name_the_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"BOT_TOKEN": TOKEN, **env})
+    assert info.value.variable == variable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from . import ask, draw, errors, fallback, model, reset, start
+from . import ask, cancel, draw, errors, fallback, model, reset, start, stats
 
 
 def build_router() -> Router:
@@ -14,8 +14,10 @@ def build_router() -> Router:
         start.build_router(),
         ask.build_router(),
         draw.build_router(),
+        cancel.build_router(),
         reset.build_router(),
         model.build_router(),
+        stats.build_router(),
         fallback.build_router(),
         errors.build_router(),
     )

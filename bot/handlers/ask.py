@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
+from collections.abc import AsyncIterator
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
@@ -17,7 +17,9 @@ from .. import texts
 from ..config import Settings
 from ..conversation import conversation_key, topic_id
 from ..replies import AnswerSender
-from ..services.chat import ChatService
+from ..services.chat import ChatService, TurnCancelled
+from ..services.limits import RequestLimiter
+from .input import clean_prompt
 
 logger = logging.getLogger(__name__)
 
@@ -38,21 +40,22 @@ async def replies_to_me(message: Message, bot: Bot) -> bool:
 
 async def ask_command(
     message: Message, command: CommandObject, chat_service: ChatService, answers: AnswerSender,
-    settings: Settings,
+    settings: Settings, limiter: RequestLimiter,
 ) -> None:
-    await answer_question(message, command.args or "", chat_service, answers, settings)
+    await answer_question(message, command.args or "", chat_service, answers, settings, limiter)
 
 
 async def ask_text(
-    message: Message, chat_service: ChatService, answers: AnswerSender, settings: Settings
+    message: Message, chat_service: ChatService, answers: AnswerSender, settings: Settings, limiter: RequestLimiter
 ) -> None:
-    await answer_question(message, message.text or "", chat_service, answers, settings)
+    await answer_question(message, message.text or "", chat_service, answers, settings, limiter)
 
 
 async def answer_question(
-    message: Message, question: str, chat_service: ChatService, answers: AnswerSender, settings: Settings
+    message: Message, question: str, chat_service: ChatService, answers: AnswerSender, settings: Settings,
+    limiter: RequestLimiter,
 ) -> None:
-    question = question.strip()
+    question = clean_prompt(question)
     if not question:
         await message.reply(texts.ASK_USAGE)
         return
@@ -61,12 +64,22 @@ async def answer_question(
                     settings.max_prompt_chars)
         await message.reply(texts.too_long(len(question), settings.max_prompt_chars))
         return
-    assert message.bot is not None
+    user_id = message.from_user.id if message.from_user else message.chat.id
+    if wait := await limiter.wait_time("ask", user_id):
+        await message.reply(texts.rate_limited(wait, str(limiter.rate("ask"))))
+        return
+
+    async def deliver_with_typing(chunks: AsyncIterator[str]) -> str:
+        assert message.bot is not None
+        async with ChatActionSender.typing(bot=message.bot, chat_id=message.chat.id,
+                                           message_thread_id=topic_id(message)):
+            return await answers.deliver(message, chunks)
+
     try:
-        async with ChatActionSender.typing(
-            bot=message.bot, chat_id=message.chat.id, message_thread_id=topic_id(message)
-        ):
-            await chat_service.ask(conversation_key(message), question, partial(answers.deliver, message))
+        await chat_service.ask(conversation_key(message), question, deliver_with_typing,
+                               on_queued=lambda: message.reply(texts.QUEUED))
+    except TurnCancelled:
+        logger.info("chat=%s: answer cancelled by the user", message.chat.id)
     except ProviderError as error:
         logger.warning("chat=%s: provider failed: %s", message.chat.id, error)
         await message.reply(texts.model_failed(error.reason))

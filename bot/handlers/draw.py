@@ -18,6 +18,8 @@ from ..config import Settings
 from ..conversation import topic_id
 from ..rendering.units import cut_utf16
 from ..services.images import GeneratedImage, ImageService
+from ..services.limits import RequestLimiter
+from .input import clean_prompt
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +33,10 @@ def build_router() -> Router:
 
 
 async def draw(
-    message: Message, command: CommandObject, image_service: ImageService, settings: Settings
+    message: Message, command: CommandObject, image_service: ImageService, settings: Settings,
+    limiter: RequestLimiter,
 ) -> None:
-    prompt = (command.args or "").strip()
+    prompt = clean_prompt(command.args or "")
     if not prompt:
         await message.reply(texts.DRAW_USAGE)
         return
@@ -43,6 +46,10 @@ async def draw(
         return
     if not image_service.available:
         await message.reply(texts.DRAW_UNAVAILABLE)
+        return
+    user_id = message.from_user.id if message.from_user else message.chat.id
+    if wait := await limiter.wait_time("draw", user_id):
+        await message.reply(texts.rate_limited(wait, str(limiter.rate("draw"))))
         return
     assert message.bot is not None
     try:

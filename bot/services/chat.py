@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
-
-import aiohttp
 
 from provider import AsyncGeneratorProvider
 
 from ..storage import ConversationKey, HistoryStore, Turn
-from .locks import KeyedLocks
+from .locks import ConversationLocks, KeyedLocks
 
 logger = logging.getLogger(__name__)
 
 # Consumes the answer's text chunks, shows them to the user and returns the text it delivered.
 Deliver = Callable[[AsyncIterator[str]], Awaitable[str]]
+Notify = Callable[[], Awaitable[Any]]
+
+
+class TurnCancelled(Exception):
+    """The user stopped this turn with /cancel; nothing was stored."""
 
 
 class ChatService:
@@ -25,42 +31,106 @@ class ChatService:
         provider: type[AsyncGeneratorProvider] | AsyncGeneratorProvider,
         store: HistoryStore,
         *,
-        session: aiohttp.ClientSession | None = None,
-        locks: KeyedLocks | None = None,
+        provider_options: dict[str, Any] | None = None,
+        locks: ConversationLocks | None = None,
+        slots: asyncio.Semaphore | None = None,
         model: str | None = None,
         system_prompt: str | None = None,
+        queue_notice_after: float = 0.5,
     ) -> None:
+        self._queue_notice_after = queue_notice_after
         self._provider = provider
+        self._options = provider_options or {}
         self._system = [{"role": "system", "content": system_prompt}] if system_prompt else []
         self._store = store
-        self._session = session
         self._locks = locks or KeyedLocks()
+        self._slots = slots or asyncio.Semaphore(32)
         self._model = model or provider.default_model
+        self._waiting: Counter[ConversationKey] = Counter()
+        self._running: dict[ConversationKey, asyncio.Task[str]] = {}
 
-    async def ask(self, key: ConversationKey, question: str, deliver: Deliver) -> str:
+    async def ask(
+        self, key: ConversationKey, question: str, deliver: Deliver, *, on_queued: Notify | None = None
+    ) -> str:
         """Run one turn of `key`'s conversation; turns of one conversation never interleave.
 
-        Whatever `deliver` or the provider raises propagates and nothing is stored, so a failed or
-        undelivered answer never enters the history as if the model had said it.
+        Whatever `deliver` or the provider raises propagates and nothing is stored, so a failed,
+        cancelled or undelivered answer never enters the history as if the model had said it.
         """
-        async with self._locks.hold(key):
+        async with self._turn(key, on_queued), self._slots:
             history = await self._store.get(key)
             messages = [*self._system, *(turn.as_message() for turn in history)]
             messages.append({"role": "user", "content": question})
-            answer = await deliver(self._stream(messages))
+            answer = await self._run(key, deliver(self._stream(messages)))
             await self._store.append(key, [Turn("user", question), Turn("assistant", answer)])
-            logger.info(
-                "chat=%s thread=%s: answered (%d history turns, %d chars)",
-                key.chat_id, key.thread_id, len(history), len(answer),
-            )
-            return answer
+        logger.info("chat=%s thread=%s: answered (%d history turns, %d chars)",
+                    key.chat_id, key.thread_id, len(history), len(answer))
+        return answer
+
+    def cancel(self, key: ConversationKey) -> bool:
+        """Stop the answer being written in this conversation (this process); False if there is none."""
+        turn = self._running.get(key)
+        if turn is None or turn.done():
+            return False
+        turn.cancel()
+        return True
 
     async def reset(self, key: ConversationKey) -> None:
         async with self._locks.hold(key):
             await self._store.reset(key)
 
+    @asynccontextmanager
+    async def _turn(self, key: ConversationKey, on_queued: Notify | None) -> AsyncIterator[None]:
+        """Hold the conversation's lock; whoever still waits for it after a moment hears it is queued."""
+        acquired = asyncio.Event()
+        notice = None
+        if on_queued is not None and (key in self._running or self._waiting[key]):
+            notice = asyncio.create_task(self._notify_unless(acquired, on_queued))
+        self._waiting[key] += 1
+        waiting = True
+        try:
+            async with self._locks.hold(key):
+                acquired.set()
+                waiting = self._unwait(key)
+                yield
+        finally:
+            acquired.set()
+            if waiting:
+                self._unwait(key)
+            if notice is not None:
+                await notice
+
+    async def _notify_unless(self, acquired: asyncio.Event, on_queued: Notify) -> None:
+        """The previous answer may be a moment from done: only a real wait is worth a message."""
+        try:
+            await asyncio.wait_for(acquired.wait(), self._queue_notice_after)
+        except TimeoutError:
+            try:
+                await on_queued()
+            except Exception:  # a lost notice must not fail the turn itself
+                logger.warning("Could not send the queued notice", exc_info=True)
+
+    def _unwait(self, key: ConversationKey) -> bool:
+        self._waiting[key] -= 1
+        if not self._waiting[key]:
+            del self._waiting[key]
+        return False
+
+    async def _run(self, key: ConversationKey, delivery: Awaitable[str]) -> str:
+        """Deliver in a task of its own, so /cancel can stop it without cancelling the handler."""
+        turn = asyncio.ensure_future(delivery)
+        self._running[key] = turn
+        try:
+            return await turn
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if turn.cancelled() and current is not None and not current.cancelling():
+                raise TurnCancelled from None
+            raise
+        finally:
+            del self._running[key]
+
     async def _stream(self, messages: list[dict[str, str]]) -> AsyncIterator[str]:
-        kwargs: dict[str, Any] = {"session": self._session} if self._session else {}
-        async for chunk in self._provider.create_async_generator(self._model, messages, **kwargs):
+        async for chunk in self._provider.create_async_generator(self._model, messages, **self._options):
             if isinstance(chunk, str) and chunk:
                 yield chunk

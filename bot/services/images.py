@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import base64
+import asyncio
 import binascii
 import io
 import logging
 import re
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from PIL import Image, UnidentifiedImageError
 
 from provider import AsyncGeneratorProvider, ImageResponse, ProviderResponseError
@@ -32,7 +32,7 @@ class ImageDataError(ProviderResponseError):
 
 @dataclass(frozen=True)
 class GeneratedImage:
-    data: bytes
+    data: bytes | bytearray  # a bytearray from decode_image: decoded in place, never copied whole
     filename: str
     width: int
     height: int
@@ -44,11 +44,13 @@ class ImageService:
         self,
         provider: type[AsyncGeneratorProvider] | AsyncGeneratorProvider,
         *,
-        session: aiohttp.ClientSession | None = None,
+        provider_options: dict[str, Any] | None = None,
+        slots: asyncio.Semaphore | None = None,
         model: str | None = None,
     ) -> None:
         self._provider = provider
-        self._session = session
+        self._options = provider_options or {}
+        self._slots = slots or asyncio.Semaphore(32)
         self._model = model or provider.image_model
 
     @property
@@ -57,11 +59,15 @@ class ImageService:
 
     async def draw(self, prompt: str) -> GeneratedImage:
         assert self._model is not None, "check `available` first"
-        kwargs: dict[str, Any] = {"session": self._session} if self._session else {}
         messages = [{"role": "user", "content": prompt}]
-        async for chunk in self._provider.create_async_generator(self._model, messages, **kwargs):
-            if isinstance(chunk, ImageResponse) and chunk.images:
-                return decode_image(chunk.images[0])
+        # Closed here, not whenever the event loop gets to it: its frames hold the data URI (4/3 of the
+        # image), which must be gone before the picture is uploaded (BENCHMARKS.md, measure 4).
+        async with self._slots, aclosing(
+            self._provider.create_async_generator(self._model, messages, **self._options)
+        ) as chunks:
+            async for chunk in chunks:
+                if isinstance(chunk, ImageResponse) and chunk.images:
+                    return decode_image(chunk.images[0])
         raise ImageDataError("the model returned no image")
 
 
@@ -71,11 +77,11 @@ def decode_image(data_uri: str) -> GeneratedImage:
     if not match:
         raise ImageDataError("the model returned no image data")
     try:
-        data = base64.b64decode(match["data"], validate=True)
+        data = _decode_base64(data_uri, match.start("data"))
     except (binascii.Error, ValueError):
         raise ImageDataError("the image data is not valid base64") from None
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(_BufferFile(data)) as image:
             width, height, fmt = image.width, image.height, image.format or ""
     except Image.DecompressionBombError:
         # Too many pixels for Pillow to even open: certainly too big for a photo, fine as a file.
@@ -84,6 +90,57 @@ def decode_image(data_uri: str) -> GeneratedImage:
         raise ImageDataError("the image data is not a picture") from None
     filename = f"image.{_EXTENSIONS.get(fmt, 'png')}"
     return GeneratedImage(data, filename, width, height, as_photo=fits_as_photo(len(data), width, height))
+
+
+def _decode_base64(text: str, start: int) -> bytearray:
+    """`base64.b64decode(text[start:], validate=True)` without its two full-size copies of the text.
+
+    The data URI is already 4/3 of the image; slicing it and encoding the slice to bytes made /draw hold
+    about 4× the image at its peak (BENCHMARKS.md, measure 4). Decoding 64 KB at a time into a buffer of
+    the final size keeps it near 2.3×. Checks stay as strict: only the last chunk may hold padding.
+    """
+    chunk = 1 << 16  # characters per step: a multiple of 4, so every step decodes whole quanta
+    if text.find("=", start, len(text) - 2) != -1:
+        raise binascii.Error("Excess data after padding")
+    size = len(text) - start
+    padding = 2 if text.endswith("==") else 1 if text.endswith("=") else 0
+    data = bytearray(max(0, size // 4 * 3 - padding))
+    filled = 0
+    for offset in range(start, len(text), chunk):
+        piece = binascii.a2b_base64(text[offset : offset + chunk], strict_mode=True)
+        data[filled : filled + len(piece)] = piece
+        filled += len(piece)
+    del data[filled:]  # only if the sizes disagreed, which strict decoding does not let happen
+    return data
+
+
+class _BufferFile(io.RawIOBase):
+    """A read-only file over a buffer for Pillow: io.BytesIO would copy anything that is not bytes."""
+
+    def __init__(self, buffer: bytearray) -> None:
+        super().__init__()
+        self._view = memoryview(buffer)
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        piece = self._view[self._position : self._position + len(target)]
+        target[: len(piece)] = piece
+        self._position += len(piece)
+        return len(piece)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: len(self._view)}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
 
 
 def fits_as_photo(size: int, width: int, height: int) -> bool:

@@ -15,7 +15,7 @@ async def test_start_explains_groups_and_commands_are_registered(app: Applicatio
 
     assert "/ask@TestAiBot" in visible(help_message.params["text"])
     [commands] = tg.calls_of("setMyCommands")
-    assert [c["command"] for c in commands.params["commands"]] == ["ask", "draw", "reset", "model", "help"]
+    assert [c["command"] for c in commands.params["commands"]] == ["ask", "draw", "reset", "cancel", "model", "help"]
 
 
 async def test_group_addressing_rules(app: Application, tg: TelegramEmulator, ai: AiChatsEmulator) -> None:

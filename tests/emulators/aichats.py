@@ -67,7 +67,7 @@ def sse_event(piece: str) -> bytes:
 class AiChatsEmulator(LocalServer):
     """``async with AiChatsEmulator() as ai:`` then point the provider at ``ai.base_url``."""
 
-    def __init__(self, *, chunk_size: int = 8, chunk_delay: float = 0.0) -> None:
+    def __init__(self, *, chunk_size: int = 8, chunk_delay: float = 0.0, first_chunk_delay: float = 0.0) -> None:
         super().__init__()
         self.requests: list[AiRequest] = []
         self.chat_prompts: list[str] = []
@@ -79,6 +79,7 @@ class AiChatsEmulator(LocalServer):
         self.status = 500
         self.chunk_size = chunk_size
         self.chunk_delay = chunk_delay
+        self.first_chunk_delay = first_chunk_delay  # a model's latency: headers at once, first text this late
         self.endless_interval = 0.5
         self.send_done = True  # end a normal stream with `data: [DONE]`
         self.image_bytes = png_bytes(64, 48)
@@ -158,6 +159,8 @@ class AiChatsEmulator(LocalServer):
                 await asyncio.sleep(0.05)  # let the events reach the client before the cut
                 return abort_connection(request)
             else:
+                if self.first_chunk_delay > 0:
+                    await asyncio.sleep(self.first_chunk_delay)
                 for i, piece in enumerate(pieces):
                     if i and self.chunk_delay > 0:
                         await asyncio.sleep(self.chunk_delay)

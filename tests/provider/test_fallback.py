@@ -150,6 +150,12 @@ class TestAllFailed:
         assert err.errors[1] is auth and type(err.errors[0]) is ProviderHTTPError
         assert "HTTP 401 from …" in str(err) and err.provider == "ai-chats.org → api.openai.com → local"
 
+    async def test_a_single_provider_keeps_its_own_reason(self) -> None:
+        only = Fake("local").will(error=ProviderResponseError("the image is larger than 20 MB", provider="local"))
+        _, err = await ask_error(FallbackProvider([only]))
+        assert isinstance(err, AllProvidersFailedError)
+        assert err.reason == "the image is larger than 20 MB"
+
 
 class TestBreaker:
     async def test_opens_after_three_failures_and_costs_nothing_while_open(self) -> None:

@@ -1,0 +1,1 @@
+"""aiogram middlewares: cross-cutting rules applied before any handler runs."""
