@@ -15,6 +15,7 @@ from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, Message
 
+from . import texts
 from .rendering import markdown_to_html, split_html
 from .streaming import DraftPreview, EditPreview, NoPreview, Preview
 
@@ -63,7 +64,7 @@ class AnswerSender:
                 await self._send(message, part, as_reply=index == 0)
         if len(text) > self.options.attach_over:
             await message.answer_document(
-                BufferedInputFile(text.encode(), filename="answer.md"), caption="The whole answer as a file."
+                BufferedInputFile(text.encode(), filename="answer.md"), caption=texts.answer_file_caption()
             )
 
     def _preview(self, message: Message) -> Preview:

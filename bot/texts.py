@@ -1,4 +1,9 @@
-"""Every text the bot itself says, in one place (Telegram HTML; values are escaped by the callers' helpers)."""
+"""Every text the bot itself says, in one place (Telegram HTML; values are escaped here).
+
+Each text is a function, not a constant: a constant would be translated once, at import, in no one's
+language. The English strings are gettext msgids, translated in `bot/locales/`; see README's "Languages".
+Model answers and provider error reasons are never translated, only framed.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,24 @@ from html import escape
 
 from provider import ProviderStatus
 
-COMMANDS = {
-    "ask": "Ask the model a question",
-    "draw": "Draw an image from a description",
-    "reset": "Forget this conversation",
-    "cancel": "Stop the answer being written",
-    "model": "Show the model providers and their health",
-    "help": "How to use this bot",
-}
+from .config import Rate
+from .i18n import _, ngettext, number
+
+
+def commands() -> dict[str, str]:
+    """The command menu, in the current language."""
+    return {
+        "ask": _("Ask the model a question"),
+        "draw": _("Draw an image from a description"),
+        "reset": _("Forget this conversation"),
+        "cancel": _("Stop the answer being written"),
+        "model": _("Show the model providers and their health"),
+        "help": _("How to use this bot"),
+    }
 
 
 def help_text(username: str) -> str:
-    return (
+    return _(
         "I answer questions with a language model and draw pictures.\n\n"
         "<b>Commands</b>\n"
         "/ask <i>question</i> — ask the model; I remember the conversation\n"
@@ -29,74 +40,151 @@ def help_text(username: str) -> str:
         "/help — this message\n\n"
         "In a private chat you can also just write to me, and reply to any of my answers to go on.\n\n"
         "<b>In groups</b>\n"
-        f"Everyone in a group (or forum topic) shares one conversation. Address commands to me as "
-        f"/ask@{escape(username)} or reply to one of my messages: with privacy mode on, "
-        "that is all Telegram shows me."
-    )
+        "Everyone in a group (or forum topic) shares one conversation. Address commands to me as "
+        "/ask@{username} or reply to one of my messages: with privacy mode on, that is all Telegram shows me."
+    ).format(username=escape(username))
 
 
-ASK_USAGE = "Write your question after the command, e.g. <code>/ask What is a black hole?</code>"
-DRAW_USAGE = "Describe the picture after the command, e.g. <code>/draw a fox in the snow, watercolour</code>"
-RESET_DONE = "Done: I have forgotten this conversation."
-DRAW_UNAVAILABLE = "Drawing is not available with the configured model provider."
-TEXT_ONLY = "I can only read text. Send me a question, or use /draw to get a picture."
-INTERNAL_ERROR = "Something went wrong on my side. Please try again."
-QUEUED = "⏳ I'm still answering the previous question here; yours is next."
-CANCELLED = "Stopped. Nothing of that answer was kept."
-NOTHING_TO_CANCEL = "There is no answer being written here."
-ADMINS_ONLY = "Only the bot's admins can use /stats."
+def ask_usage() -> str:
+    return _("Write your question after the command, e.g. <code>/ask What is a black hole?</code>")
+
+
+def draw_usage() -> str:
+    return _("Describe the picture after the command, e.g. <code>/draw a fox in the snow, watercolour</code>")
+
+
+def reset_done() -> str:
+    return _("Done: I have forgotten this conversation.")
+
+
+def draw_unavailable() -> str:
+    return _("Drawing is not available with the configured model provider.")
+
+
+def text_only() -> str:
+    return _("I can only read text. Send me a question, or use /draw to get a picture.")
+
+
+def internal_error() -> str:
+    return _("Something went wrong on my side. Please try again.")
+
+
+def queued() -> str:
+    return _("⏳ I'm still answering the previous question here; yours is next.")
+
+
+def cancelled() -> str:
+    return _("Stopped. Nothing of that answer was kept.")
+
+
+def nothing_to_cancel() -> str:
+    return _("There is no answer being written here.")
+
+
+def admins_only() -> str:
+    return _("Only the bot's admins can use /stats.")
+
+
+def answer_file_caption() -> str:
+    return _("The whole answer as a file.")
 
 
 def not_allowed(user_id: int | None) -> str:
-    who = f" Your Telegram id is <code>{user_id}</code>." if user_id is not None else ""
-    return f"Sorry, this bot is private: ask its owner to let you in.{who}"
+    refusal = _("Sorry, this bot is private: ask its owner to let you in.")
+    if user_id is None:
+        return refusal
+    return refusal + " " + _("Your Telegram id is <code>{user_id}</code>.").format(user_id=user_id)
 
 
-def rate_limited(seconds: float, rate: str) -> str:
-    return f"Slow down a little: the limit is {escape(rate)}. Try again in {seconds:.0f} s."
+def rate(limit: Rate) -> str:
+    """A rate such as "10/min" (in Russian, "10 запросов в минуту")."""
+    count = limit.count
+    # Translators: a per-user request rate, {count} requests per second/minute/hour/day ("10/min").
+    text = {
+        1: ngettext("{count}/s", "{count}/s", count),
+        60: ngettext("{count}/min", "{count}/min", count),
+        3600: ngettext("{count}/h", "{count}/h", count),
+        86400: ngettext("{count}/day", "{count}/day", count),
+    }[limit.seconds]
+    return text.format(count=number(count))
+
+
+def rate_limited(seconds: float, limit: Rate) -> str:
+    wait = max(1, round(seconds))  # never "try again in 0 s"
+    return " ".join((
+        # Translators: {rate} is one of the "{count}/min" texts.
+        _("Slow down a little: the limit is {rate}.").format(rate=escape(rate(limit))),
+        ngettext("Try again in {seconds} s.", "Try again in {seconds} s.", wait).format(seconds=number(wait)),
+    ))
 
 
 def stats(conversations: int, turns: int, statuses: Sequence[ProviderStatus]) -> str:
     lines = [
-        "<b>Stored</b>",
-        f"{conversations:,} conversations, {turns:,} messages",
+        _("<b>Stored</b>"),
+        ngettext("{count} conversation", "{count} conversations", conversations).format(count=number(conversations))
+        + ", "
+        + ngettext("{count} message", "{count} messages", turns).format(count=number(turns)),
         "",
-        "<b>Providers since start</b>",
+        _("<b>Providers since start</b>"),
     ]
-    lines += [f"{escape(s.label)}: {s.requests:,} requests, {s.errors:,} errors" for s in statuses]
+    lines += [
+        f"{escape(s.label)}: "
+        + ngettext("{count} request", "{count} requests", s.requests).format(count=number(s.requests))
+        + ", "
+        + ngettext("{count} error", "{count} errors", s.errors).format(count=number(s.errors))
+        for s in statuses
+    ]
     return "\n".join(lines)
 
 
 def unknown_command(command: str) -> str:
-    return f"I don't know /{escape(command)}. See /help."
+    return _("I don't know /{command}. See /help.").format(command=escape(command))
 
 
 def too_long(length: int, limit: int) -> str:
-    return f"That is too long: {length:,} characters; the limit is {limit:,}. Please shorten it."
+    return ngettext(
+        "That is too long: {length} character; the limit is {limit}. Please shorten it.",
+        "That is too long: {length} characters; the limit is {limit}. Please shorten it.",
+        length,
+    ).format(length=number(length), limit=number(limit))
 
 
 def model_failed(reason: str) -> str:
-    return f"The model did not answer: {escape(reason)}. Try again later."
+    """`reason` comes from provider/ in English and is inserted as it is."""
+    return _("The model did not answer: {reason}. Try again later.").format(reason=escape(reason))
 
 
 def image_failed(reason: str) -> str:
-    return f"I could not draw that: {escape(reason)}. Try again later."
+    return _("I could not draw that: {reason}. Try again later.").format(reason=escape(reason))
 
 
 def provider_chain(statuses: Sequence[ProviderStatus]) -> str:
-    lines = ["<b>Model providers</b>, in the order they are tried:"]
-    for number, status in enumerate(statuses, start=1):
-        drawing = f", draws with {escape(status.image_model)}" if status.image_model else ""
-        line = f"{number}. {escape(status.label)} — {escape(status.model)}{drawing}: "
-        if status.healthy:
-            line += "healthy ✅"
-        elif status.state == "open":
-            line += f"skipped for {status.retry_in or 0:.0f} s after {status.failures} failures ⛔"
-        elif status.state == "half-open":
-            line += f"on trial after {status.failures} failures ⚠️"
-        else:
-            line += f"failing ({status.failures} in a row) ⚠️"
+    lines = [_("<b>Model providers</b>, in the order they are tried:")]
+    for position, status in enumerate(statuses, start=1):
+        model = escape(status.model)
+        if status.image_model:
+            model = _("{model}, draws with {image_model}").format(model=model, image_model=escape(status.image_model))
+        line = f"{position}. {escape(status.label)} — {model}: {_provider_state(status)}"
         if status.last_error and not status.healthy:
-            line += f"\n    last error: {escape(status.last_error)}"
+            line += "\n    " + _("last error: {error}").format(error=escape(status.last_error))
         lines.append(line)
     return "\n".join(lines)
+
+
+def _provider_state(status: ProviderStatus) -> str:
+    failures = status.failures
+    # Translators: follows "skipped for {seconds} s" or "on trial" in /model, e.g. "on trial after 3 failures".
+    after = ngettext("after {failures} failure", "after {failures} failures", failures).format(failures=failures)
+    if status.healthy:
+        return _("healthy ✅")
+    if status.state == "open":
+        wait = round(status.retry_in or 0)
+        # Translators: /model: a provider that failed too often is not asked for {seconds} more seconds.
+        skipped = ngettext("skipped for {seconds} s", "skipped for {seconds} s", wait).format(seconds=number(wait))
+        return f"{skipped} {after} ⛔"
+    if status.state == "half-open":
+        # Translators: /model: a provider that failed is being tried again with one request.
+        return _("on trial") + f" {after} ⚠️"
+    return ngettext("failing ({failures} in a row)", "failing ({failures} in a row)", failures).format(
+        failures=failures
+    ) + " ⚠️"

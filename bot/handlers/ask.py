@@ -57,7 +57,7 @@ async def answer_question(
 ) -> None:
     question = clean_prompt(question)
     if not question:
-        await message.reply(texts.ASK_USAGE)
+        await message.reply(texts.ask_usage())
         return
     if len(question) > settings.max_prompt_chars:
         logger.info("chat=%s: question refused, %d chars > %d", message.chat.id, len(question),
@@ -66,7 +66,7 @@ async def answer_question(
         return
     user_id = message.from_user.id if message.from_user else message.chat.id
     if wait := await limiter.wait_time("ask", user_id):
-        await message.reply(texts.rate_limited(wait, str(limiter.rate("ask"))))
+        await message.reply(texts.rate_limited(wait, limiter.rate("ask")))
         return
 
     async def deliver_with_typing(chunks: AsyncIterator[str]) -> str:
@@ -77,7 +77,7 @@ async def answer_question(
 
     try:
         await chat_service.ask(conversation_key(message), question, deliver_with_typing,
-                               on_queued=lambda: message.reply(texts.QUEUED))
+                               on_queued=lambda: message.reply(texts.queued()))
     except TurnCancelled:
         logger.info("chat=%s: answer cancelled by the user", message.chat.id)
     except ProviderError as error:

@@ -24,4 +24,4 @@ def build_router() -> Router:
 async def cancel(message: Message, chat_service: ChatService) -> None:
     stopped = chat_service.cancel(conversation_key(message))
     logger.info("chat=%s: /cancel (%s)", message.chat.id, "stopped an answer" if stopped else "nothing running")
-    await message.reply(texts.CANCELLED if stopped else texts.NOTHING_TO_CANCEL)
+    await message.reply(texts.cancelled() if stopped else texts.nothing_to_cancel())

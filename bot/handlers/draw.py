@@ -38,18 +38,18 @@ async def draw(
 ) -> None:
     prompt = clean_prompt(command.args or "")
     if not prompt:
-        await message.reply(texts.DRAW_USAGE)
+        await message.reply(texts.draw_usage())
         return
     if len(prompt) > settings.max_prompt_chars:
         logger.info("chat=%s: draw prompt refused, %d chars", message.chat.id, len(prompt))
         await message.reply(texts.too_long(len(prompt), settings.max_prompt_chars))
         return
     if not image_service.available:
-        await message.reply(texts.DRAW_UNAVAILABLE)
+        await message.reply(texts.draw_unavailable())
         return
     user_id = message.from_user.id if message.from_user else message.chat.id
     if wait := await limiter.wait_time("draw", user_id):
-        await message.reply(texts.rate_limited(wait, str(limiter.rate("draw"))))
+        await message.reply(texts.rate_limited(wait, limiter.rate("draw")))
         return
     assert message.bot is not None
     try:

@@ -24,6 +24,6 @@ async def on_error(event: ErrorEvent) -> None:
     if message is None:
         return
     try:
-        await message.reply(texts.INTERNAL_ERROR)
+        await message.reply(texts.internal_error())
     except Exception:  # the apology itself may fail when Telegram is the problem
         logger.warning("Could not tell chat %s about the failure", message.chat.id)

@@ -29,4 +29,4 @@ async def unknown_command(message: Message, bot: Bot) -> None:
 
 
 async def not_text(message: Message) -> None:
-    await message.reply(texts.TEXT_ONLY)
+    await message.reply(texts.text_only())

@@ -25,4 +25,4 @@ async def reset(message: Message, chat_service: ChatService) -> None:
     key = conversation_key(message)
     await chat_service.reset(key)
     logger.info("chat=%s thread=%s: history reset", key.chat_id, key.thread_id)
-    await message.reply(texts.RESET_DONE)
+    await message.reply(texts.reset_done())

@@ -21,7 +21,7 @@ def build_router() -> Router:
 
 async def stats(message: Message, settings: Settings, store: HistoryStore, provider_chain: FallbackProvider) -> None:
     if message.from_user is None or message.from_user.id not in settings.guards.admins:
-        await message.reply(texts.ADMINS_ONLY)
+        await message.reply(texts.admins_only())
         return
     stored = await store.stats()
     await message.reply(texts.stats(stored.conversations, stored.turns, provider_chain.status()))

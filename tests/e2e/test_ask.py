@@ -57,7 +57,7 @@ async def test_empty_ask_gets_usage_and_no_request(app: Application, tg: Telegra
     tg.push_message("/ask    ")
     calls = await tg.wait_for("sendMessage", count=2)
 
-    assert [c.params["text"] for c in calls] == [texts.ASK_USAGE] * 2
+    assert [c.params["text"] for c in calls] == [texts.ask_usage()] * 2
     assert ai.hits == {}
 
 
@@ -116,7 +116,7 @@ async def test_reset_forgets_the_conversation(app: Application, tg: TelegramEmul
     tg.push_message("/ask Q2")
     await tg.wait_for("sendMessage", count=3)
 
-    assert done.params["text"] == texts.RESET_DONE
+    assert done.params["text"] == texts.reset_done()
     assert ai.chat_prompts == ["Q1", "Q2"]
 
 
@@ -197,6 +197,6 @@ async def test_private_chat_hints(app: Application, tg: TelegramEmulator, ai: Ai
     tg.push_message("/frobnicate")
     calls = await tg.wait_for("sendMessage", count=2)
 
-    assert {c.params["text"] for c in calls} == {texts.TEXT_ONLY, texts.unknown_command("frobnicate")}
+    assert {c.params["text"] for c in calls} == {texts.text_only(), texts.unknown_command("frobnicate")}
     assert all(c.params["chat_id"] == USER for c in calls)
     assert ai.hits == {}

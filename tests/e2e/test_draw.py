@@ -75,5 +75,5 @@ async def test_draw_without_prompt_gets_usage(app: Application, tg: TelegramEmul
     tg.push_message("/draw")
     [usage] = await tg.wait_for("sendMessage")
 
-    assert usage.params["text"] == texts.DRAW_USAGE
+    assert usage.params["text"] == texts.draw_usage()
     assert ai.hits == {}

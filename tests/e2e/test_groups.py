@@ -14,8 +14,7 @@ async def test_start_explains_groups_and_commands_are_registered(app: Applicatio
     [help_message] = await tg.wait_for("sendMessage")
 
     assert "/ask@TestAiBot" in visible(help_message.params["text"])
-    [commands] = tg.calls_of("setMyCommands")
-    assert [c["command"] for c in commands.params["commands"]] == ["ask", "draw", "reset", "cancel", "model", "help"]
+    assert [c["command"] for c in tg.commands()] == ["ask", "draw", "reset", "cancel", "model", "help"]
 
 
 async def test_group_addressing_rules(app: Application, tg: TelegramEmulator, ai: AiChatsEmulator) -> None:
@@ -76,5 +75,5 @@ async def test_reset_in_a_group_is_for_that_group(app: Application, tg: Telegram
     tg.push_message("/ask@TestAiBot group again", chat_type="supergroup", chat_id=GROUP)
     await tg.wait_for("sendMessage", count=4)
 
-    assert calls[2].params["text"] == texts.RESET_DONE
+    assert calls[2].params["text"] == texts.reset_done()
     assert ai.chat_prompts[-1] == "group again"

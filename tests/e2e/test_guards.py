@@ -80,7 +80,7 @@ async def test_second_question_is_queued_and_says_so(app: Application, tg: Teleg
     tg.push_message("/ask two")
     calls = await tg.wait_for("sendMessage", count=3, timeout=10)
 
-    assert [visible(c.params["text"]) for c in calls] == [texts.QUEUED, "first answer, slowly", "second"]
+    assert [visible(c.params["text"]) for c in calls] == [texts.queued(), "first answer, slowly", "second"]
     assert ai.chat_prompts[1] == "User: one\nAssistant: first answer, slowly\nUser: two\nAssistant:"
 
 
@@ -98,8 +98,8 @@ async def test_cancel_stops_the_answer_and_keeps_nothing(app: Application, tg: T
     tg.push_message("/ask again")
     calls = await tg.wait_for("sendMessage", count=3)
 
-    assert nothing.params["text"] == texts.NOTHING_TO_CANCEL
-    assert cancelled.params["text"] == texts.CANCELLED
+    assert nothing.params["text"] == texts.nothing_to_cancel()
+    assert cancelled.params["text"] == texts.cancelled()
     assert visible(calls[2].params["text"]) == "fresh"
     assert ai.chat_prompts == ["slow", "again"]  # the cancelled turn was not stored
 
@@ -131,7 +131,7 @@ async def test_stats_for_admins_only(run_bot: RunBot, settings: Settings, tg: Te
                                   or "Stored" in c.params["text"], count=2)
 
     by_chat = {c.params["chat_id"]: visible(c.params["text"]) for c in calls}
-    assert by_chat[1] == texts.ADMINS_ONLY
+    assert by_chat[1] == texts.admins_only()
     assert by_chat[9] == "Stored\n2 conversations, 4 messages\n\nProviders since start\n127.0.0.1: 2 requests, 0 errors"
 
 

@@ -53,9 +53,9 @@ GROUP_CHAT = {"chat_type": "supergroup", "chat_id": GROUP}
 
 CASES = [
     # Input
-    Case("empty ask", ask("/ask"), texts.ASK_USAGE),
-    Case("whitespace only", ask("/ask   \n\t  "), texts.ASK_USAGE),
-    Case("zero-width only", ask("/ask \u200b\u200c\u2060\ufeff"), texts.ASK_USAGE),
+    Case("empty ask", ask("/ask"), texts.ask_usage()),
+    Case("whitespace only", ask("/ask   \n\t  "), texts.ask_usage()),
+    Case("zero-width only", ask("/ask \u200b\u200c\u2060\ufeff"), texts.ask_usage()),
     Case("100,000 characters", ask("x" * 100_000), texts.too_long(100_000, 4000)),
     Case("right-to-left", ask("/ask \u05e9\u05dc\u05d5\u05dd \u202bעולם\u202c?"), HOSTILE_ANSWER,
          stored_question="\u05e9\u05dc\u05d5\u05dd \u202bעולם\u202c?"),
@@ -64,15 +64,15 @@ CASES = [
     Case("ask addressed to another bot", ask("/ask@OtherBot hi"), None),
     Case("edited message", lambda tg: tg.push_update(tg.message_update("/ask edited", edited=True, message_id=1)),
          None),
-    Case("photo without caption", lambda tg: tg.push_update(tg.photo_update()), texts.TEXT_ONLY),
+    Case("photo without caption", lambda tg: tg.push_update(tg.photo_update()), texts.text_only()),
     Case("photo in a group", lambda tg: tg.push_update(tg.photo_update(**GROUP_CHAT)), None),
-    Case("sticker", lambda tg: tg.push_update(tg.sticker_update()), texts.TEXT_ONLY),
-    Case("voice", lambda tg: tg.push_update(tg.voice_update()), texts.TEXT_ONLY),
+    Case("sticker", lambda tg: tg.push_update(tg.sticker_update()), texts.text_only()),
+    Case("voice", lambda tg: tg.push_update(tg.voice_update()), texts.text_only()),
     Case("channel post", ask("/ask hi", chat_type="channel", chat_id=-100777), None),
     Case("unknown command", ask("/frobnicate now"), texts.unknown_command("frobnicate")),
     Case("unknown command in a group", ask("/frobnicate", **GROUP_CHAT), None),
     Case("plain text in a group", ask("anyone there?", **GROUP_CHAT), None),
-    Case("draw with invisible prompt", ask("/draw \u200b"), texts.DRAW_USAGE),
+    Case("draw with invisible prompt", ask("/draw \u200b"), texts.draw_usage()),
     Case("draw prompt too long", ask("/draw " + "y" * 5000), texts.too_long(5000, 4000)),
     # Provider
     Case("provider HTTP 500", ask("/ask q"), MODEL_FAILED + "127.0.0.1 returned HTTP 500", True,
@@ -95,7 +95,7 @@ CASES = [
     # Telegram
     Case("429 on send", ask("/ask q"), HOSTILE_ANSWER, prepare=tg_fault("sendMessage", status=429, retry_after=1),
          stored_question="q"),
-    Case("message is too long", ask("/ask q"), texts.INTERNAL_ERROR,
+    Case("message is too long", ask("/ask q"), texts.internal_error(),
          prepare=tg_fault("sendMessage", status=400, description="Bad Request: message is too long")),
     Case("5xx on getUpdates", ask("/ask q"), HOSTILE_ANSWER, prepare=tg_fault("getUpdates", status=502),
          stored_question="q"),
