@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import sys
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -16,10 +17,23 @@ logger = logging.getLogger("bot")
 
 
 async def serve(settings: Settings) -> None:
-    from .app import create_app, run_polling
+    from .app import create_app, run_polling, run_webhook
 
     async with create_app(settings) as app:
-        await run_polling(app)
+        if settings.webhook is not None:
+            await run_webhook(app)
+        else:
+            await run_polling(app)
+
+
+def _secrets(settings: Settings) -> list[str]:
+    """Everything that must never reach a log line: tokens, keys, the webhook secret, a Redis password."""
+    secrets = [settings.bot_token, settings.providers.openai_api_key or ""]
+    if settings.webhook is not None:
+        secrets.append(settings.webhook.secret)
+    if settings.storage.url:
+        secrets.append(urlsplit(settings.storage.url).password or "")
+    return secrets
 
 
 def main() -> None:
@@ -29,7 +43,7 @@ def main() -> None:
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    setup_logging(settings.log_level, secrets=[settings.bot_token, settings.providers.openai_api_key or ""])
+    setup_logging(settings.log_level, secrets=_secrets(settings))
     # Imported only now: a configuration error is reported without loading aiogram first.
     from .app import StartupError
 

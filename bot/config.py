@@ -6,11 +6,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_AICHATS_URL = "https://ai-chats.org"
 DEFAULT_STORAGE_URL = "sqlite:///data/bot.sqlite3"
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
 PROVIDER_NAMES = ("aichats", "openai")
+# English (the source texts) and each catalog in bot/locales/; tests/test_i18n.py checks the two agree.
+LANGUAGES = ("en", "ru")
 
 # aiogram accepts any "<digits>:<something>"; Telegram's tokens are stricter, and a typo caught here
 # gives a clear message instead of a 401 loop later.
@@ -28,10 +31,33 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class StorageConfig:
-    """Where conversation history lives: `kind` is "sqlite" or "memory"."""
+    """Where conversation history lives: `kind` is "sqlite" (`path`), "redis" (`url`) or "memory"."""
 
     kind: str
     path: Path | None = None
+    url: str | None = field(default=None, repr=False)  # may carry a password
+
+
+DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
+HEALTH_PATH = "/healthz"
+# What Telegram accepts as setWebhook's secret_token (sent back in X-Telegram-Bot-Api-Secret-Token).
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_PATH_RE = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """Webhook mode: Telegram posts to `base_url` + `path` (a TLS proxy in front); we listen on host:port."""
+
+    base_url: str
+    secret: str = field(repr=False)
+    path: str = DEFAULT_WEBHOOK_PATH
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+    @property
+    def url(self) -> str:
+        return self.base_url + self.path
 
 
 @dataclass(frozen=True)
@@ -69,6 +95,49 @@ class ProviderSettings:
 
 
 @dataclass(frozen=True)
+class Rate:
+    """`count` requests per `seconds`, parsed from "10/min"."""
+
+    count: int
+    seconds: int
+
+    def __str__(self) -> str:
+        unit = {1: "s", 60: "min", 3600: "h", 86400: "day"}[self.seconds]
+        return f"{self.count}/{unit}"
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    """Who may use the bot and how much: the door to a paid or rate-limited model."""
+
+    allowed_users: frozenset[int] = frozenset()
+    allowed_chats: frozenset[int] = frozenset()
+    admins: frozenset[int] = frozenset()
+    ask_rate: Rate = Rate(10, 60)
+    draw_rate: Rate = Rate(3, 60)
+    max_concurrent_requests: int = 32
+    provider_timeout: float = 120.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> GuardSettings:
+        return cls(
+            allowed_users=_ids(env, "ALLOWED_USERS"),
+            allowed_chats=_ids(env, "ALLOWED_CHATS"),
+            admins=_ids(env, "ADMINS"),
+            ask_rate=_rate(env, "ASK_RATE", Rate(10, 60)),
+            draw_rate=_rate(env, "DRAW_RATE", Rate(3, 60)),
+            max_concurrent_requests=_positive_int(env, "MAX_CONCURRENT_REQUESTS", 32),
+            provider_timeout=_positive_float(env, "PROVIDER_TIMEOUT", 120.0),
+        )
+
+    def allows(self, user_id: int | None, chat_id: int) -> bool:
+        """Everyone when no list is set; otherwise a listed user, a listed chat or an admin."""
+        if not (self.allowed_users or self.allowed_chats):
+            return True
+        return user_id in self.allowed_users or user_id in self.admins or chat_id in self.allowed_chats
+
+
+@dataclass(frozen=True)
 class Settings:
     bot_token: str = field(repr=False)
     telegram_api_url: str | None = None
@@ -81,6 +150,10 @@ class Settings:
     draft_interval: float = 0.75
     edit_interval: float = 3.0
     providers: ProviderSettings = ProviderSettings()
+    guards: GuardSettings = GuardSettings()
+    history_ttl: int | None = None  # seconds after its last turn that a conversation is forgotten (Redis)
+    webhook: WebhookConfig | None = None  # None: long polling
+    default_language: str | None = None  # None: each user's own Telegram language
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -97,11 +170,15 @@ class Settings:
         log_level = get("LOG_LEVEL", "INFO").upper()
         if log_level not in _LOG_LEVELS:
             raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(_LOG_LEVELS)}")
+        storage = parse_storage_url(get("STORAGE_URL", DEFAULT_STORAGE_URL))
+        history_ttl = _positive_int(env, "HISTORY_TTL", 0) or None
+        if history_ttl and storage.kind != "redis":
+            raise ConfigError("HISTORY_TTL", "only the Redis store expires conversations; set STORAGE_URL=redis://...")
         return cls(
             bot_token=token,
             telegram_api_url=_http_url(get("TELEGRAM_API_URL"), "TELEGRAM_API_URL") or None,
             aichats_url=_http_url(get("AICHATS_URL", DEFAULT_AICHATS_URL), "AICHATS_URL"),
-            storage=parse_storage_url(get("STORAGE_URL", DEFAULT_STORAGE_URL)),
+            storage=storage,
             history_limit=_positive_int(env, "HISTORY_LIMIT", 20),
             max_prompt_chars=_positive_int(env, "MAX_PROMPT_CHARS", 4000),
             log_level=log_level,
@@ -109,21 +186,80 @@ class Settings:
             draft_interval=_positive_float(env, "DRAFT_INTERVAL", 0.75),
             edit_interval=_positive_float(env, "GROUP_EDIT_INTERVAL", 3.0),
             providers=ProviderSettings.from_env(env),
+            guards=GuardSettings.from_env(env),
+            history_ttl=history_ttl,
+            webhook=_webhook(env),
+            default_language=_language(env, "DEFAULT_LANGUAGE"),
         )
 
 
 def parse_storage_url(url: str) -> StorageConfig:
-    """`sqlite:///relative.db`, `sqlite:////absolute.db` or `memory://`."""
+    """`sqlite:///relative.db`, `sqlite:////absolute.db`, `redis[s]://[:password@]host[:port][/db]` or `memory://`."""
     if url == "memory://":
         return StorageConfig("memory")
+    if url.startswith(("redis://", "rediss://")):
+        return StorageConfig("redis", url=_redis_url(url))
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if not path or path.endswith("/"):
             raise ConfigError("STORAGE_URL", f"{url!r} names no database file")
         return StorageConfig("sqlite", Path(path))
     raise ConfigError(
-        "STORAGE_URL", f"unknown storage {url!r}; use sqlite:///path/to/file.sqlite3 or memory://"
+        "STORAGE_URL", f"unknown storage {url!r}; use sqlite:///path/to/file.sqlite3, redis://host:6379/0 or memory://"
     )
+
+
+def _redis_url(url: str) -> str:
+    """Checked here so a typo stops the bot at start-up instead of failing every turn; never echoes a password."""
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018  (raises ValueError for a malformed port)
+    except ValueError:
+        raise ConfigError("STORAGE_URL", "the Redis port must be a number from 1 to 65535") from None
+    if not parts.hostname:
+        raise ConfigError("STORAGE_URL", "a Redis URL needs a host, e.g. redis://127.0.0.1:6379/0")
+    db = parts.path.strip("/")
+    if db and not db.isdigit():
+        raise ConfigError("STORAGE_URL", f"the Redis database must be a number, got {db!r}")
+    return url
+
+
+def _webhook(env: Mapping[str, str]) -> WebhookConfig | None:
+    """Webhook settings, all checked even in polling mode; None when WEBHOOK_URL is not set."""
+
+    def get(name: str, default: str = "") -> str:
+        return env.get(name, "").strip() or default
+
+    secret = get("WEBHOOK_SECRET")
+    if secret and not _SECRET_RE.match(secret):
+        raise ConfigError("WEBHOOK_SECRET", "must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    path = get("WEBHOOK_PATH", DEFAULT_WEBHOOK_PATH)
+    if not _PATH_RE.match(path) or path == HEALTH_PATH:
+        raise ConfigError("WEBHOOK_PATH", f"must be a URL path like {DEFAULT_WEBHOOK_PATH} (not {HEALTH_PATH})")
+    host = get("WEB_SERVER_HOST", "127.0.0.1")
+    if any(c.isspace() or c == "/" for c in host):
+        raise ConfigError("WEB_SERVER_HOST", f"must be an address to listen on, e.g. 0.0.0.0, got {host!r}")
+    port = _positive_int(env, "WEB_SERVER_PORT", 8080)
+    if port > 65535:
+        raise ConfigError("WEB_SERVER_PORT", f"must be a port from 1 to 65535, got {port}")
+    base_url = _http_url(get("WEBHOOK_URL"), "WEBHOOK_URL")  # http only for a local Bot API server
+    if not base_url:
+        return None
+    if "?" in base_url or "#" in base_url:
+        raise ConfigError("WEBHOOK_URL", "must be a base URL without query or fragment; the path goes in WEBHOOK_PATH")
+    if not secret:
+        raise ConfigError(
+            "WEBHOOK_SECRET", "is required in webhook mode (WEBHOOK_URL is set): 1-256 characters of A-Z, a-z, 0-9, _ -"
+        )
+    return WebhookConfig(base_url, secret, path, host, port)
+
+
+def _language(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip().lower()
+    if raw and raw not in LANGUAGES:
+        raise ConfigError(name, f"must be one of {', '.join(LANGUAGES)}, or empty to follow each user's language; "
+                                f"got {raw!r}")
+    return raw or None
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -137,6 +273,29 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(name, f"must be positive, got {value}")
     return value
+
+
+_RATE_RE = re.compile(r"^(\d+)\s*(?:/|per)\s*(s|sec|second|m|min|minute|h|hour|d|day)s?$")
+_RATE_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
+               "d": 86400, "day": 86400}
+
+
+def _rate(env: Mapping[str, str], name: str, default: Rate) -> Rate:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    match = _RATE_RE.match(raw)
+    if not match or int(match[1]) <= 0:
+        raise ConfigError(name, f"must look like 10/min (per s, min, h or day), got {raw!r}")
+    return Rate(int(match[1]), _RATE_UNITS[match[2]])
+
+
+def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
+    items = [item.strip() for item in env.get(name, "").split(",") if item.strip()]
+    try:
+        return frozenset(int(item) for item in items)
+    except ValueError:
+        raise ConfigError(name, f"must be comma-separated numeric Telegram ids, got {env[name]!r}") from None
 
 
 def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 
 from tests.emulators import AiChatsEmulator, TelegramEmulator
@@ -46,6 +47,22 @@ async def read_until(process: asyncio.subprocess.Process, needle: str, seconds: 
     return seen
 
 
+def count_turns(db: Path) -> int:
+    if not db.exists():
+        return 0
+    with closing(sqlite3.connect(db)) as connection:
+        return int(connection.execute("SELECT COUNT(*) FROM turns").fetchone()[0])
+
+
+async def committed_turns(db: Path, count: int) -> None:
+    """Wait (bounded) until another process has committed `count` turns: the answer is sent first."""
+    for _ in range(100):
+        if count_turns(db) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{count} turns were never committed to {db}")
+
+
 async def test_unreachable_telegram_is_retried_with_one_line_each(tmp_path: Path) -> None:
     server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -80,3 +97,22 @@ async def test_sigterm_waits_for_the_answer_in_flight(tmp_path: Path) -> None:
         assert "Traceback" not in output
         assert TOKEN not in output and TOKEN.split(":")[1] not in output
         assert (tmp_path / "data" / "bot.sqlite3").exists()
+
+
+async def test_sigkill_between_turns_keeps_the_history(tmp_path: Path) -> None:
+    async with TelegramEmulator(token=TOKEN, bot_username="TestAiBot", bot_id=123456) as tg, AiChatsEmulator() as ai:
+        ai.answers = ["Hello, Bob.", "Bob."]
+        env = {"TELEGRAM_API_URL": tg.base_url, "AICHATS_URL": ai.base_url, "STREAMING": "off"}
+        async with bot_process(tmp_path, **env) as proc:
+            await tg.wait_for("setMyCommands", timeout=20)
+            tg.push_message("/ask I am Bob")
+            await tg.wait_for("sendMessage", timeout=10)
+            await committed_turns(tmp_path / "data" / "bot.sqlite3", 2)
+            proc.kill()
+            await proc.wait()
+        async with bot_process(tmp_path, **env):
+            await tg.wait_for("setMyCommands", count=4, timeout=20)  # 2 processes × (default menu + Russian)
+            tg.push_message("/ask Who am I?")
+            await tg.wait_for("sendMessage", count=2, timeout=10)
+
+    assert ai.chat_prompts[1] == "User: I am Bob\nAssistant: Hello, Bob.\nUser: Who am I?\nAssistant:"
