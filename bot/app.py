@@ -25,6 +25,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 from .commands import register_commands
 from .config import Settings, WebhookConfig
 from .handlers import build_router
+from .heap import frozen_heap
 from .i18n import UserLocale, catalogs
 from .middlewares.access import AccessGuard
 from .replies import AnswerSender, StreamingOptions
@@ -64,7 +65,7 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
     namespace = f"aichats:{extract_bot_id(settings.bot_token)}"
     store = await open_store(settings.storage, settings.history_limit, ttl=settings.history_ttl, namespace=namespace)
     # No pool limit: MAX_CONCURRENT_REQUESTS bounds provider requests, and aiohttp's default of 100
-    # connections would silently queue the rest in waves (1,000 /ask at a 1 s model: 11 s → 3.5 s; BENCHMARKS.md).
+    # connections would silently queue the rest in waves (1,000 /ask at a 1 s model: 11.2 s → 3.8 s; BENCHMARKS.md).
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     bot = build_bot(settings.bot_token, settings.telegram_api_url)
     try:
@@ -96,7 +97,8 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
         dispatcher.message.middleware(AccessGuard(settings.guards))
         dispatcher.include_router(build_router())
         dispatcher.shutdown.register(_drain)
-        yield Application(settings, bot, dispatcher, store, inflight)
+        with frozen_heap():
+            yield Application(settings, bot, dispatcher, store, inflight)
     finally:
         await bot.session.close()
         await http.close()

@@ -40,6 +40,11 @@ def sniff_image_mime(data: bytes) -> str | None:
 
 def image_data_uri(data: bytes, *, provider: str | None = None) -> str:
     """Encode image bytes as ``data:<mime>;base64,...``; refuse bytes that are not a known image."""
+    return f"{data_uri_prefix(data, provider=provider)}{base64.b64encode(data).decode('ascii')}"
+
+
+def data_uri_prefix(data: bytes, *, provider: str | None = None) -> str:
+    """``data:<mime>;base64,`` for the bytes' real type; refuse bytes that are not a known image."""
     mime = sniff_image_mime(data)
     if mime is None:
         raise ProviderResponseError(
@@ -47,7 +52,7 @@ def image_data_uri(data: bytes, *, provider: str | None = None) -> str:
             provider=provider,
             detail=f"{len(data)} bytes starting with {data[:16]!r}",
         )
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    return f"data:{mime};base64,"
 
 
 def base64_image_data_uri(encoded: str, *, max_bytes: int, provider: str | None = None) -> str:
@@ -137,7 +142,11 @@ async def download_image_as_data_uri(
     headers: Mapping[str, str] | None = None,
     provider: str | None = None,
 ) -> str:
-    """``download_image`` then ``image_data_uri``: what a provider yields inside an ``ImageResponse``."""
+    """``download_image`` then ``image_data_uri``: what a provider yields inside an ``ImageResponse``.
+
+    The download is dropped as soon as it is encoded, so the image, its base64 and the URI are never
+    all held at once: 2.7× the image at the peak instead of 3.7× (BENCHMARKS.md, measure 4).
+    """
     data = await download_image(
         session,
         url,
@@ -147,4 +156,9 @@ async def download_image_as_data_uri(
         headers=headers,
         provider=provider,
     )
-    return image_data_uri(data, provider=provider)
+    prefix = data_uri_prefix(data, provider=provider).encode("ascii")
+    encoded = base64.b64encode(data)
+    del data
+    uri = prefix + encoded
+    del encoded
+    return uri.decode("ascii")
