@@ -1,48 +1,40 @@
-"""Runs the real bot in this process against the emulators used by the tests."""
+"""Runs the real bot (real aiogram, provider and storage) in this process against the emulator process."""
 
 from __future__ import annotations
 
 import asyncio
-import statistics
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.app import Application, create_app, run_polling
-from bot.config import Settings, StorageConfig
-from tests.emulators import AiChatsEmulator, TelegramEmulator
+from bot.config import Settings
 
-TOKEN = "123456:BENCH-token"
-
-
-@dataclass
-class Rig:
-    tg: TelegramEmulator
-    ai: AiChatsEmulator
-    settings: Settings
+from .emulators import TOKEN, EmulatorProcess
 
 
-@asynccontextmanager
-async def rig(workdir: Path, **overrides: object) -> AsyncIterator[Rig]:
-    async with TelegramEmulator(token=TOKEN, bot_username="BenchBot", bot_id=123456) as tg, \
-            AiChatsEmulator() as ai:
-        settings = Settings(
-            bot_token=TOKEN, telegram_api_url=tg.base_url, aichats_url=ai.base_url,
-            storage=StorageConfig("sqlite", workdir / "bench.sqlite3"),
-        )
-        for name, value in overrides.items():
-            object.__setattr__(settings, name, value)
-        yield Rig(tg, ai, settings)
+def bot_settings(emu: EmulatorProcess, workdir: Path, env: Mapping[str, str] | None = None) -> Settings:
+    """Settings the way the bot reads them, from variables: options the bench does not name keep defaults."""
+    return Settings.from_env({
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": emu.tg_url,
+        "AICHATS_URL": emu.ai_url,
+        "STORAGE_URL": f"sqlite:///{workdir.resolve() / 'bench.sqlite3'}",
+        "LOG_LEVEL": "ERROR",
+        **(env or {}),
+    })
 
 
 @asynccontextmanager
 async def running_bot(settings: Settings) -> AsyncIterator[Application]:
+    """The bot polling in this event loop, as `python -m bot` runs it (without signal handlers)."""
     async with create_app(settings) as app:
         started = asyncio.Event()
         app.dispatcher.startup.register(started.set)
         task = asyncio.create_task(run_polling(app, handle_signals=False))
-        await started.wait()
+        await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()  # start-up failed: raise its error here
         try:
             yield app
         finally:
@@ -53,13 +45,3 @@ async def running_bot(settings: Settings) -> AsyncIterator[Application]:
 async def wait_idle(app: Application) -> None:
     """Until no update is being handled: the previous answer is complete and stored."""
     await app.inflight.drain(grace=60)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def summary(values: list[float]) -> str:
-    ms = [v * 1000 for v in values]
-    return f"p50 {statistics.median(ms):.1f} ms, p99 {percentile(ms, 99):.1f} ms, max {max(ms):.1f} ms"

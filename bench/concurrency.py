@@ -1,0 +1,63 @@
+"""Measure 1: a burst of /ask from as many chats while the model takes 1 s: no chat may wait for another.
+
+With a provider latency of L seconds, a bot that serves chats independently answers the whole burst in
+L plus its own work; the goal allows 0.5 s of work for 1,000 answers. Run with drafts (STREAMING=on, the
+default: one sendMessageDraft per answer here, as the rest of the answer follows within the draft
+interval) and without them (STREAMING=off), since drafts add a Bot API call per answer.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .emulators import Arrivals, Knobs, Send, emulator_process
+from .harness import bot_settings, running_bot, wait_idle
+from .stats import summary
+from .table import Row
+
+GOAL_SECONDS = 1.5
+ANSWER = "The answer is **42**, as always."
+EXPECT = "The answer is <b>42</b>"  # how the rendered answer reads in sendMessage
+
+
+async def measure(workdir: Path, asks: int = 1000, latency: float = 1.0, rounds: int = 3) -> list[Row]:
+    """Each mode `rounds` times with a fresh bot (cold connection pools, as after a start): the median counts."""
+    rows: list[Row] = []
+    async with emulator_process(Knobs(first_chunk_delay=latency, answer=ANSWER)) as emu:
+        for index, streaming in enumerate(("on", "off")):
+            env = {
+                "STREAMING": streaming,
+                # The default (32) queues the rest on purpose, for paid models; the goal is about the bot.
+                "MAX_CONCURRENT_REQUESTS": str(asks),
+            }
+            settings = bot_settings(emu, workdir / f"concurrency-{streaming}", env)
+            runs = []
+            for round_ in range(rounds):
+                first_chat = 10_000_000 + index * 1_000_000 + round_ * asks
+                sends = [Send(f"/ask q{chat}", chat) for chat in range(first_chat, first_chat + asks)]
+                async with running_bot(settings) as app:
+                    cpu = time.process_time()
+                    arrivals = await emu.burst(sends, expect=EXPECT, timeout=60 + latency * asks / 32)
+                    runs.append((arrivals, time.process_time() - cpu))
+                    await wait_idle(app)
+                await emu.reset()
+            rows += _rows(runs, asks, latency, streaming)
+    return rows
+
+
+def _rows(runs: list[tuple[Arrivals, float]], asks: int, latency: float, streaming: str) -> list[Row]:
+    runs.sort(key=lambda run: run[0].wall)
+    arrivals, bot_cpu = runs[len(runs) // 2]
+    wall = arrivals.wall
+    answered = min(len(a.first) - len(a.wrong) for a, _ in runs)
+    wrong = next((f"; first problem: {a.wrong[0]}" for a, _ in runs if a.wrong), "")
+    spread = f"median of {len(runs)}, range {runs[0][0].wall:.2f}–{runs[-1][0].wall:.2f} s; " if len(runs) > 1 else ""
+    load = f"bot CPU {bot_cpu / wall:.0%}, emulators {arrivals.emulator_cpu / wall:.0%}" if wall else ""
+    title = f"{asks:,} /ask at once, provider {latency:g} s, STREAMING={streaming}"
+    return [
+        Row("1", f"{title}: time to the last answer",
+            f"{wall:.2f} s ({spread}{answered}/{asks} answered; {arrivals.calls} Bot API calls; {load}){wrong}",
+            f"≤ {GOAL_SECONDS:g} s", wall <= GOAL_SECONDS and answered == asks),
+        Row("1", f"{title}: latency per /ask (all runs)", summary([d for a, _ in runs for d in a.delays])),
+    ]

@@ -1,0 +1,106 @@
+"""Measure 2: updates per second with an instant provider, next to a bare aiogram echo bot in the same run.
+
+Both bots get the same burst of `/ask` messages from as many private chats, through the same emulator
+process, and are timed from the burst to the last sendMessage. The echo bot is aiogram and nothing else:
+one handler calling `message.answer(text)`. Ours also says "typing…", reads and writes the history,
+asks the provider over HTTP and renders Markdown, so the ratio is the price of all that. Runs alternate
+and the median of each is compared, so a hiccup of the machine does not land on one side only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Message
+
+from .emulators import TOKEN, EmulatorProcess, Knobs, Send, emulator_process
+from .harness import bot_settings, running_bot, wait_idle
+from .table import Row
+
+GOAL_RATIO = 0.7
+ANSWER = "The answer is 42."
+
+
+async def echo(message: Message) -> None:
+    await message.answer(message.text or "")
+
+
+@asynccontextmanager
+async def echo_bot(api_url: str) -> AsyncIterator[None]:
+    """The baseline: a minimal aiogram bot, polling the same emulated Bot API."""
+    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
+    dispatcher = Dispatcher()
+    dispatcher.message.register(echo)
+    started = asyncio.Event()
+    dispatcher.startup.register(started.set)
+    task = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False))
+    await started.wait()
+    try:
+        yield
+    finally:
+        await dispatcher.stop_polling()
+        await task
+
+
+@asynccontextmanager
+async def our_bot(emu: EmulatorProcess, workdir: Path, streaming: str) -> AsyncIterator[None]:
+    env = {"MAX_CONCURRENT_REQUESTS": "100000", "STREAMING": streaming}
+    async with running_bot(bot_settings(emu, workdir, env)) as app:
+        yield
+        await wait_idle(app)
+
+
+async def run_once(
+    emu: EmulatorProcess, bot: Callable[[], AbstractAsyncContextManager[None]], first_chat: int, updates: int,
+    expect: str,
+) -> tuple[float, float, float]:
+    """One burst: (updates per second, bot CPU ms per update, emulator CPU share)."""
+    sends = [Send(f"/ask q{chat}", chat) for chat in range(first_chat, first_chat + updates)]
+    async with bot():
+        cpu = time.process_time()
+        arrivals = await emu.burst(sends, expect=expect, timeout=120)
+        cpu = time.process_time() - cpu
+    await emu.reset()
+    if arrivals.wrong:
+        raise RuntimeError(f"{len(arrivals.wrong)} bad answers, e.g. {arrivals.wrong[0]}")
+    return updates / arrivals.wall, cpu / updates * 1000, arrivals.emulator_cpu / arrivals.wall
+
+
+async def measure(workdir: Path, updates: int = 1000, rounds: int = 3) -> list[Row]:
+    results: dict[str, list[tuple[float, float, float]]] = {}
+    async with emulator_process(Knobs(answer=ANSWER)) as emu:
+        bots: dict[str, tuple[Callable[[], AbstractAsyncContextManager[None]], str]] = {
+            "echo": (lambda: echo_bot(emu.tg_url), "/ask q"),
+            "ours": (lambda: our_bot(emu, workdir / "throughput", "on"), ANSWER),
+            "ours, STREAMING=off": (lambda: our_bot(emu, workdir / "throughput", "off"), ANSWER),
+        }
+        chat = 20_000_000
+        for _ in range(rounds):
+            for name, (bot, expect) in bots.items():
+                results.setdefault(name, []).append(await run_once(emu, bot, chat, updates, expect))
+                chat += updates
+    rate = {name: statistics.median(r[0] for r in runs) for name, runs in results.items()}
+    cpu = {name: statistics.median(r[1] for r in runs) for name, runs in results.items()}
+    spread = {name: f"{min(r[0] for r in runs):,.0f}–{max(r[0] for r in runs):,.0f}" for name, runs in results.items()}
+    busiest = max(r[2] for runs in results.values() for r in runs)
+    ratio = rate["ours"] / rate["echo"]
+    title = f"{updates:,} /ask from as many chats, instant provider"
+    return [
+        Row("2", f"throughput, {title}: ours ÷ aiogram echo",
+            f"{ratio:.2f} ({rate['ours']:,.0f} vs {rate['echo']:,.0f} updates/s, median of {rounds}; "
+            f"ranges {spread['ours']} and {spread['echo']})",
+            f"≥ {GOAL_RATIO:g}", ratio >= GOAL_RATIO),
+        Row("2", "same, ours with STREAMING=off (no draft per answer) ÷ aiogram echo",
+            f"{rate['ours, STREAMING=off'] / rate['echo']:.2f} ({rate['ours, STREAMING=off']:,.0f} updates/s)"),
+        Row("2", "bot CPU per update: ours / ours with STREAMING=off / aiogram echo",
+            f"{cpu['ours']:.2f} / {cpu['ours, STREAMING=off']:.2f} / {cpu['echo']:.2f} ms "
+            f"(emulator process at most {busiest:.0%} busy)"),
+    ]
