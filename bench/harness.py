@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.app import Application, create_app, run_polling
+from bot.app import Application, create_app, polling_in_background
 from bot.config import Settings
 
 from .emulators import TOKEN, EmulatorProcess
@@ -28,18 +27,8 @@ def bot_settings(emu: EmulatorProcess, workdir: Path, env: Mapping[str, str] | N
 @asynccontextmanager
 async def running_bot(settings: Settings) -> AsyncIterator[Application]:
     """The bot polling in this event loop, as `python -m bot` runs it (without signal handlers)."""
-    async with create_app(settings) as app:
-        started = asyncio.Event()
-        app.dispatcher.startup.register(started.set)
-        task = asyncio.create_task(run_polling(app, handle_signals=False))
-        await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            task.result()  # start-up failed: raise its error here
-        try:
-            yield app
-        finally:
-            await app.dispatcher.stop_polling()
-            await task
+    async with create_app(settings) as app, polling_in_background(app):
+        yield app
 
 
 async def wait_idle(app: Application) -> None:

@@ -115,6 +115,23 @@ async def run_polling(app: Application, *, handle_signals: bool = True) -> None:
     await app.dispatcher.start_polling(app.bot, handle_signals=handle_signals, close_bot_session=False)
 
 
+@asynccontextmanager
+async def polling_in_background(app: Application) -> AsyncIterator[None]:
+    """Poll in this event loop while the block runs, then stop as a signal would: for programs that embed
+    the bot, the tests and the benchmarks. Start-up errors are raised here."""
+    started = asyncio.Event()
+    app.dispatcher.startup.register(started.set)
+    task = asyncio.create_task(run_polling(app, handle_signals=False))
+    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()
+    try:
+        yield
+    finally:
+        await app.dispatcher.stop_polling()
+        await task
+
+
 async def run_webhook(app: Application, *, stop: asyncio.Event | None = None) -> None:
     """Register the webhook, serve it until SIGTERM/SIGINT (or `stop` is set), then drain and return.
 

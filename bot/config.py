@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .env import ConfigError, Rate, http_url, ids, positive_float, positive_int, rate, switch
+
+__all__ = ["ConfigError", "GuardSettings", "ProviderSettings", "Rate", "Settings", "StorageConfig", "WebhookConfig"]
+
 DEFAULT_AICHATS_URL = "https://ai-chats.org"
 DEFAULT_STORAGE_URL = "sqlite:///data/bot.sqlite3"
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
@@ -19,14 +23,6 @@ LANGUAGES = ("en", "ru")
 # gives a clear message instead of a 401 loop later.
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
-
-
-class ConfigError(Exception):
-    """A configuration value is missing or malformed; the message names the variable."""
-
-    def __init__(self, variable: str, problem: str) -> None:
-        super().__init__(f"{variable}: {problem}")
-        self.variable = variable
 
 
 @dataclass(frozen=True)
@@ -79,7 +75,7 @@ class ProviderSettings:
             raise ConfigError(
                 "PROVIDERS", f"must list some of {', '.join(PROVIDER_NAMES)} once each, e.g. openai,aichats"
             )
-        base_url = _http_url(env.get("OPENAI_BASE_URL", "").strip() or DEFAULT_OPENAI_URL, "OPENAI_BASE_URL")
+        base_url = http_url(env.get("OPENAI_BASE_URL", "").strip() or DEFAULT_OPENAI_URL, "OPENAI_BASE_URL")
         api_key = env.get("OPENAI_API_KEY", "").strip() or None
         if "openai" in names and api_key is None and base_url == DEFAULT_OPENAI_URL:
             raise ConfigError("OPENAI_API_KEY", "is required for api.openai.com (or set OPENAI_BASE_URL)")
@@ -92,18 +88,6 @@ class ProviderSettings:
             openai_image_model=image_model,
             system_prompt=env.get("SYSTEM_PROMPT", "").strip() or None,
         )
-
-
-@dataclass(frozen=True)
-class Rate:
-    """`count` requests per `seconds`, parsed from "10/min"."""
-
-    count: int
-    seconds: int
-
-    def __str__(self) -> str:
-        unit = {1: "s", 60: "min", 3600: "h", 86400: "day"}[self.seconds]
-        return f"{self.count}/{unit}"
 
 
 @dataclass(frozen=True)
@@ -121,13 +105,13 @@ class GuardSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GuardSettings:
         return cls(
-            allowed_users=_ids(env, "ALLOWED_USERS"),
-            allowed_chats=_ids(env, "ALLOWED_CHATS"),
-            admins=_ids(env, "ADMINS"),
-            ask_rate=_rate(env, "ASK_RATE", Rate(10, 60)),
-            draw_rate=_rate(env, "DRAW_RATE", Rate(3, 60)),
-            max_concurrent_requests=_positive_int(env, "MAX_CONCURRENT_REQUESTS", 32),
-            provider_timeout=_positive_float(env, "PROVIDER_TIMEOUT", 120.0),
+            allowed_users=ids(env, "ALLOWED_USERS"),
+            allowed_chats=ids(env, "ALLOWED_CHATS"),
+            admins=ids(env, "ADMINS"),
+            ask_rate=rate(env, "ASK_RATE", Rate(10, 60)),
+            draw_rate=rate(env, "DRAW_RATE", Rate(3, 60)),
+            max_concurrent_requests=positive_int(env, "MAX_CONCURRENT_REQUESTS", 32),
+            provider_timeout=positive_float(env, "PROVIDER_TIMEOUT", 120.0),
         )
 
     def allows(self, user_id: int | None, chat_id: int) -> bool:
@@ -171,20 +155,20 @@ class Settings:
         if log_level not in _LOG_LEVELS:
             raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(_LOG_LEVELS)}")
         storage = parse_storage_url(get("STORAGE_URL", DEFAULT_STORAGE_URL))
-        history_ttl = _positive_int(env, "HISTORY_TTL", 0) or None
+        history_ttl = positive_int(env, "HISTORY_TTL", 0) or None
         if history_ttl and storage.kind != "redis":
             raise ConfigError("HISTORY_TTL", "only the Redis store expires conversations; set STORAGE_URL=redis://...")
         return cls(
             bot_token=token,
-            telegram_api_url=_http_url(get("TELEGRAM_API_URL"), "TELEGRAM_API_URL") or None,
-            aichats_url=_http_url(get("AICHATS_URL", DEFAULT_AICHATS_URL), "AICHATS_URL"),
+            telegram_api_url=http_url(get("TELEGRAM_API_URL"), "TELEGRAM_API_URL") or None,
+            aichats_url=http_url(get("AICHATS_URL", DEFAULT_AICHATS_URL), "AICHATS_URL"),
             storage=storage,
-            history_limit=_positive_int(env, "HISTORY_LIMIT", 20),
-            max_prompt_chars=_positive_int(env, "MAX_PROMPT_CHARS", 4000),
+            history_limit=positive_int(env, "HISTORY_LIMIT", 20),
+            max_prompt_chars=positive_int(env, "MAX_PROMPT_CHARS", 4000),
             log_level=log_level,
-            streaming=_switch(env, "STREAMING", True),
-            draft_interval=_positive_float(env, "DRAFT_INTERVAL", 0.75),
-            edit_interval=_positive_float(env, "GROUP_EDIT_INTERVAL", 3.0),
+            streaming=switch(env, "STREAMING", True),
+            draft_interval=positive_float(env, "DRAFT_INTERVAL", 0.75),
+            edit_interval=positive_float(env, "GROUP_EDIT_INTERVAL", 3.0),
             providers=ProviderSettings.from_env(env),
             guards=GuardSettings.from_env(env),
             history_ttl=history_ttl,
@@ -239,10 +223,10 @@ def _webhook(env: Mapping[str, str]) -> WebhookConfig | None:
     host = get("WEB_SERVER_HOST", "127.0.0.1")
     if any(c.isspace() or c == "/" for c in host):
         raise ConfigError("WEB_SERVER_HOST", f"must be an address to listen on, e.g. 0.0.0.0, got {host!r}")
-    port = _positive_int(env, "WEB_SERVER_PORT", 8080)
+    port = positive_int(env, "WEB_SERVER_PORT", 8080)
     if port > 65535:
         raise ConfigError("WEB_SERVER_PORT", f"must be a port from 1 to 65535, got {port}")
-    base_url = _http_url(get("WEBHOOK_URL"), "WEBHOOK_URL")  # http only for a local Bot API server
+    base_url = http_url(get("WEBHOOK_URL"), "WEBHOOK_URL")  # http only for a local Bot API server
     if not base_url:
         return None
     if "?" in base_url or "#" in base_url:
@@ -262,67 +246,3 @@ def _language(env: Mapping[str, str], name: str) -> str | None:
     return raw or None
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(name, f"must be a whole number, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(name, f"must be positive, got {value}")
-    return value
-
-
-_RATE_RE = re.compile(r"^(\d+)\s*(?:/|per)\s*(s|sec|second|m|min|minute|h|hour|d|day)s?$")
-_RATE_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
-               "d": 86400, "day": 86400}
-
-
-def _rate(env: Mapping[str, str], name: str, default: Rate) -> Rate:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    match = _RATE_RE.match(raw)
-    if not match or int(match[1]) <= 0:
-        raise ConfigError(name, f"must look like 10/min (per s, min, h or day), got {raw!r}")
-    return Rate(int(match[1]), _RATE_UNITS[match[2]])
-
-
-def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
-    items = [item.strip() for item in env.get(name, "").split(",") if item.strip()]
-    try:
-        return frozenset(int(item) for item in items)
-    except ValueError:
-        raise ConfigError(name, f"must be comma-separated numeric Telegram ids, got {env[name]!r}") from None
-
-
-def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(name, f"must be a number of seconds, got {raw!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise ConfigError(name, f"must be a positive number of seconds, got {raw!r}")
-    return value
-
-
-def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("on", "true", "yes", "1"):
-        return True
-    if raw in ("off", "false", "no", "0"):
-        return False
-    raise ConfigError(name, f"must be on or off, got {raw!r}")
-
-
-def _http_url(value: str, name: str) -> str:
-    if value and not re.match(r"^https?://[^/\s]+", value):
-        raise ConfigError(name, f"must be an http(s) URL, got {value!r}")
-    return value.rstrip("/")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import pytest
 
-from bot.app import Application, create_app, run_polling
+from bot.app import Application, create_app, polling_in_background
 from bot.config import Settings, StorageConfig
 from tests.emulators import AiChatsEmulator, TelegramEmulator
 from tests.telegram_html import parse_telegram_html
@@ -22,8 +21,14 @@ RunBot = Callable[[Settings], AbstractAsyncContextManager[Application]]
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator(token=TOKEN, bot_username="TestAiBot", bot_id=int(TOKEN.split(":")[0])) as emulator:
+def token() -> str:
+    """Tests that share a Redis override this with a bot id of their own, so their keys never meet."""
+    return TOKEN
+
+
+@pytest.fixture
+async def tg(token: str) -> AsyncIterator[TelegramEmulator]:
+    async with TelegramEmulator(token=token, bot_username="TestAiBot", bot_id=int(token.split(":")[0])) as emulator:
         yield emulator
         assert not emulator.errors, "the emulator itself crashed"
 
@@ -35,9 +40,9 @@ async def ai() -> AsyncIterator[AiChatsEmulator]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, tg: TelegramEmulator, ai: AiChatsEmulator) -> Settings:
+def settings(tmp_path: Path, token: str, tg: TelegramEmulator, ai: AiChatsEmulator) -> Settings:
     return Settings(
-        bot_token=TOKEN,
+        bot_token=token,
         telegram_api_url=tg.base_url,
         aichats_url=ai.base_url,
         storage=StorageConfig("sqlite", tmp_path / "data" / "bot.sqlite3"),
@@ -50,18 +55,8 @@ def run_bot(tg: TelegramEmulator) -> RunBot:
 
     @asynccontextmanager
     async def running(settings: Settings) -> AsyncIterator[Application]:
-        async with create_app(settings) as app:
-            started = asyncio.Event()
-            app.dispatcher.startup.register(started.set)
-            task = asyncio.create_task(run_polling(app, handle_signals=False))
-            await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
-            if task.done():
-                task.result()  # start-up failed: raise its error here
-            try:
-                yield app
-            finally:
-                await app.dispatcher.stop_polling()
-                await task
+        async with create_app(settings) as app, polling_in_background(app):
+            yield app
 
     return running
 

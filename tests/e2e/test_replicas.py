@@ -52,13 +52,6 @@ def token(bot_id: int) -> str:
     return f"{bot_id}:TEST-token"
 
 
-@pytest.fixture
-async def tg(token: str) -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator(token=token, bot_username="TestAiBot", bot_id=int(token.split(":")[0])) as emulator:
-        yield emulator
-        assert not emulator.errors, "the emulator itself crashed"
-
-
 @asynccontextmanager
 async def replica(name: str, tmp_path: Path, env: dict[str, str]) -> AsyncIterator[Replica]:
     port = free_port()

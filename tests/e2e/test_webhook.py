@@ -32,13 +32,6 @@ def token(bot_id: int) -> str:
 
 
 @pytest.fixture
-async def tg(token: str) -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator(token=token, bot_username="TestAiBot", bot_id=int(token.split(":")[0])) as emulator:
-        yield emulator
-        assert not emulator.errors, "the emulator itself crashed"
-
-
-@pytest.fixture
 def settings(token: str, tg: TelegramEmulator, ai: AiChatsEmulator, redis_url: str) -> Settings:
     return Settings(
         bot_token=token,
