@@ -26,7 +26,7 @@ from .commands import register_commands
 from .config import Settings, WebhookConfig
 from .handlers import build_router
 from .heap import frozen_heap
-from .i18n import UserLocale, catalogs
+from .i18n import CatalogI18n, UserLocale, catalogs
 from .middlewares.access import AccessGuard
 from .replies import AnswerSender, StreamingOptions
 from .services.chat import ChatService
@@ -56,6 +56,7 @@ class Application:
     dispatcher: Dispatcher
     store: HistoryStore
     inflight: InFlight
+    i18n: CatalogI18n
 
 
 @asynccontextmanager
@@ -93,12 +94,13 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
         dispatcher.update.outer_middleware(inflight)
         if shared is not None:  # after InFlight, so the Redis round trip is drained too
             dispatcher.update.outer_middleware(SkipRedelivered(shared, namespace))
-        UserLocale(catalogs(), settings.default_language).setup(dispatcher)  # outside AccessGuard: its refusal too
+        i18n = catalogs()
+        UserLocale(i18n, settings.default_language).setup(dispatcher)  # outside AccessGuard: its refusal too
         dispatcher.message.middleware(AccessGuard(settings.guards))
         dispatcher.include_router(build_router())
         dispatcher.shutdown.register(_drain)
         with frozen_heap():
-            yield Application(settings, bot, dispatcher, store, inflight)
+            yield Application(settings, bot, dispatcher, store, inflight, i18n)
     finally:
         await bot.session.close()
         await http.close()
@@ -111,7 +113,7 @@ async def _drain(inflight: InFlight) -> None:
 
 
 async def run_polling(app: Application, *, handle_signals: bool = True) -> None:
-    await connect(app.bot, default_language=app.settings.default_language)
+    await connect(app.bot, app.i18n, default_language=app.settings.default_language)
     await app.dispatcher.start_polling(app.bot, handle_signals=handle_signals, close_bot_session=False)
 
 
@@ -141,7 +143,7 @@ async def run_webhook(app: Application, *, stop: asyncio.Event | None = None) ->
     webhook = app.settings.webhook
     assert webhook is not None, "webhook mode needs WEBHOOK_URL"
     web_app, handler = build_web_app(app)
-    await connect(app.bot, webhook=webhook, allowed_updates=app.dispatcher.resolve_used_update_types(),
+    await connect(app.bot, app.i18n, webhook=webhook, allowed_updates=app.dispatcher.resolve_used_update_types(),
                   default_language=app.settings.default_language)
     runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
     await runner.setup()  # emits the dispatcher's start-up
@@ -168,7 +170,7 @@ async def run_webhook(app: Application, *, stop: asyncio.Event | None = None) ->
 
 
 async def connect(
-    bot: Bot, max_wait: float = 60.0, *, webhook: WebhookConfig | None = None,
+    bot: Bot, i18n: CatalogI18n, max_wait: float = 60.0, *, webhook: WebhookConfig | None = None,
     allowed_updates: list[str] | None = None, default_language: str | None = None,
 ) -> User:
     """Reach the Bot API (retrying with backoff while it is unreachable), register the commands, and either
@@ -192,7 +194,7 @@ async def connect(
                 await bot.delete_webhook()
             else:
                 await _set_webhook(bot, webhook, allowed_updates)
-            await register_commands(bot, catalogs(), default_language)
+            await register_commands(bot, i18n, default_language)
     logger.info("Connected as @%s (id %s)", me.username, me.id)
     return me
 

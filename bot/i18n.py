@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from gettext import GNUTranslations
 from io import BytesIO
 from pathlib import Path
@@ -52,9 +51,8 @@ class CatalogI18n(I18n):
             I18n.reset_current(token)
 
 
-@cache
 def catalogs() -> CatalogI18n:
-    """The catalogs, compiled once per process: they are read-only, and shared by every Application."""
+    """The catalogs, compiled from the `.po` files (a few milliseconds); each Application builds its own."""
     return CatalogI18n(path=LOCALES_DIR, default_locale=SOURCE_LANGUAGE, domain=DOMAIN)
 
 
