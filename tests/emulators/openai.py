@@ -161,18 +161,26 @@ class OpenAIEmulator(LocalServer):
         message = messages.get(status, "The server had an error while processing your request.")
         return web.json_response(error_body(status, message), status=status, headers=headers)
 
-    async def _chat(self, request: web.Request) -> web.StreamResponse:
-        fault = self._next_fault()
+    def _refusal(
+        self, request: web.Request, fault: Fault, validate: Callable[[Any], str | None]
+    ) -> web.StreamResponse | None:
+        """The answer of a fault or a malformed request, shared by both endpoints; None to go on."""
         if fault == "reset":
             return abort_connection(request)
         if isinstance(fault, int):
             return self._http_error(fault)
-        payload = self.requests[-1].json
-        problem = _validate_chat(payload)
+        problem = validate(self.requests[-1].json)
         if problem:
             return web.json_response(error_body(400, problem), status=400)
         if fault == "non_json":
             return web.Response(text="<!DOCTYPE html><html><body>Sign in</body></html>", content_type="text/html")
+        return None
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        fault = self._next_fault()
+        if (refusal := self._refusal(request, fault, _validate_chat)) is not None:
+            return refusal
+        payload = self.requests[-1].json
         answer = self.answers.pop(0) if self.answers else self.responder(payload["messages"])
         if not payload.get("stream"):
             message = {"role": "assistant", "content": answer}
@@ -216,16 +224,9 @@ class OpenAIEmulator(LocalServer):
 
     async def _images(self, request: web.Request) -> web.StreamResponse:
         fault = self._next_fault()
-        if fault == "reset":
-            return abort_connection(request)
-        if isinstance(fault, int):
-            return self._http_error(fault)
+        if (refusal := self._refusal(request, fault, _validate_image)) is not None:
+            return refusal
         payload = self.requests[-1].json
-        problem = _validate_image(payload)
-        if problem:
-            return web.json_response(error_body(400, problem), status=400)
-        if fault == "non_json":
-            return web.Response(text="<html>Sign in</html>", content_type="text/html")
         if self.image_mode == "url" or payload.get("response_format") == "url":
             name = f"{len(self._files) + 1}.png"
             self._files[name] = self.image_bytes
