@@ -19,7 +19,7 @@ from ..conversation import conversation_key, topic_id
 from ..replies import AnswerSender
 from ..services.chat import ChatService, TurnCancelled
 from ..services.limits import RequestLimiter
-from .input import clean_prompt
+from .input import clean_prompt, over_limit
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +64,7 @@ async def answer_question(
                     settings.max_prompt_chars)
         await message.reply(texts.too_long(len(question), settings.max_prompt_chars))
         return
-    user_id = message.from_user.id if message.from_user else message.chat.id
-    if wait := await limiter.wait_time("ask", user_id):
-        await message.reply(texts.rate_limited(wait, limiter.rate("ask")))
+    if await over_limit(message, limiter, "ask"):
         return
 
     async def deliver_with_typing(chunks: AsyncIterator[str]) -> str:

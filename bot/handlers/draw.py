@@ -19,7 +19,7 @@ from ..conversation import topic_id
 from ..rendering.units import cut_utf16
 from ..services.images import GeneratedImage, ImageService
 from ..services.limits import RequestLimiter
-from .input import clean_prompt
+from .input import clean_prompt, over_limit
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +47,7 @@ async def draw(
     if not image_service.available:
         await message.reply(texts.draw_unavailable())
         return
-    user_id = message.from_user.id if message.from_user else message.chat.id
-    if wait := await limiter.wait_time("draw", user_id):
-        await message.reply(texts.rate_limited(wait, limiter.rate("draw")))
+    if await over_limit(message, limiter, "draw"):
         return
     assert message.bot is not None
     try:

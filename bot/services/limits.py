@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
+from cachetools import TTLCache
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -15,8 +16,10 @@ logger = logging.getLogger(__name__)
 
 
 class RequestLimiter:
-    def __init__(self, guards: GuardSettings, storage: Storage | None = None) -> None:
+    def __init__(self, guards: GuardSettings, storage: Storage | None = None, notice_interval: float = 60.0) -> None:
         self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
+        # Who was told to wait recently: someone hammering the command gets one answer a minute, not one each.
+        self._told: TTLCache[tuple[str, int], bool] = TTLCache(maxsize=100_000, ttl=notice_interval)
         self._items: dict[str, tuple[Rate, RateLimitItem]] = {
             "ask": (guards.ask_rate, _item(guards.ask_rate)),
             "draw": (guards.draw_rate, _item(guards.draw_rate)),
@@ -37,6 +40,13 @@ class RequestLimiter:
         wait = max(1.0, stats.reset_time - time.time())
         logger.info("user=%s: %s rate limit reached, %.0f s to wait", user_id, kind, wait)
         return wait
+
+    def first_notice(self, kind: str, user_id: int) -> bool:
+        """True once per notice interval for a limited user: whether to say so again."""
+        if (kind, user_id) in self._told:
+            return False
+        self._told[kind, user_id] = True
+        return True
 
 
 def limit_storage(config: StorageConfig, namespace: str = "aichats") -> Storage:

@@ -49,7 +49,7 @@ async def test_strangers_get_one_refusal_and_reach_no_provider(
 async def test_rates_are_per_user_and_state_the_wait(
     run_bot: RunBot, settings: Settings, tg: TelegramEmulator, ai: AiChatsEmulator
 ) -> None:
-    async with run_bot(guarded(settings, ask_rate=Rate(2, 60), draw_rate=Rate(1, 60), admins=frozenset({9}))):
+    async with run_bot(guarded(settings, ask_rate=Rate(2, 60), draw_rate=Rate(1, 60), admins=frozenset({9}))) as app:
         for n in range(3):
             tg.push_message(f"/ask q{n}", user_id=1)
             await tg.wait_for("sendMessage", count=n + 1)
@@ -57,10 +57,14 @@ async def test_rates_are_per_user_and_state_the_wait(
         await tg.wait_for("sendPhoto")
         tg.push_message("/draw two", user_id=1)
         await tg.wait_for("sendMessage", count=4)
+        tg.push_message("/ask again", user_id=1)  # still limited: told once a minute, not every time
+        tg.push_message("/draw again", user_id=1)
         tg.push_message("/ask other user", user_id=2)
         for n in range(3):
             tg.push_message(f"/ask admin {n}", user_id=9)
         await tg.wait_for("sendMessage", count=8)
+        assert await app.inflight.drain(grace=5)
+        assert len(tg.calls_of("sendMessage")) == 8
 
     texts_sent = [visible(c.params["text"]) for c in tg.calls_of("sendMessage")]
     assert texts_sent[2].startswith("Slow down a little: the limit is 2/min. Try again in ")
