@@ -188,8 +188,10 @@ def parse_storage_url(url: str) -> StorageConfig:
         if not path or path.endswith("/"):
             raise ConfigError("STORAGE_URL", f"{url!r} names no database file")
         return StorageConfig("sqlite", Path(path))
+    scheme = url.split("://", 1)[0] if "://" in url else url[:20]  # never the rest: it may hold a password
     raise ConfigError(
-        "STORAGE_URL", f"unknown storage {url!r}; use sqlite:///path/to/file.sqlite3, redis://host:6379/0 or memory://"
+        "STORAGE_URL",
+        f"unknown storage {scheme!r}; use sqlite:///path/to/file.sqlite3, redis://host:6379/0 or memory://",
     )
 
 

@@ -138,3 +138,9 @@ def test_bad_guard_settings_name_the_variable(env: dict[str, str], variable: str
     with pytest.raises(ConfigError) as info:
         Settings.from_env({"BOT_TOKEN": TOKEN, **env})
     assert info.value.variable == variable
+
+
+def test_an_unknown_storage_url_is_not_echoed_whole() -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"BOT_TOKEN": TOKEN, "STORAGE_URL": "redis+sentinel://:hunter2@host:26379/0"})
+    assert "redis+sentinel" in str(info.value) and "hunter2" not in str(info.value)
