@@ -28,10 +28,10 @@ from .handlers import build_router
 from .heap import frozen_heap
 from .i18n import CatalogI18n, UserLocale, catalogs
 from .middlewares.access import AccessGuard
+from .middlewares.inflight import InFlight
 from .replies import AnswerSender, StreamingOptions
 from .services.chat import ChatService
 from .services.images import ImageService
-from .services.inflight import InFlight
 from .services.limits import RequestLimiter, limit_storage
 from .services.locks import ConversationLocks, KeyedLocks, RedisLocks
 from .services.providers import build_chain
