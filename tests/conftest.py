@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+import bot  # noqa: F401  (first: the tests see aiogram's types built on first use, as the bot does)
 from tests.redis_server import NO_REDIS, delete_keys, redis_for_tests
 
 
