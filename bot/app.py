@@ -33,10 +33,9 @@ from .replies import AnswerSender, StreamingOptions
 from .services.chat import ChatService
 from .services.images import ImageService
 from .services.limits import RequestLimiter, limit_storage
-from .services.locks import ConversationLocks, KeyedLocks, RedisLocks
+from .services.locks import ConversationLocks, KeyedLocks
 from .services.providers import build_chain
-from .services.redelivery import SkipRedelivered
-from .storage import HistoryStore, RedisHistoryStore, open_store
+from .storage import HistoryStore, open_store
 from .telegram import build_bot
 from .webhook import build_web_app
 
@@ -72,8 +71,12 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
     try:
         provider = build_chain(settings)
         inflight = InFlight()
-        shared = store.redis if isinstance(store, RedisHistoryStore) else None  # replicas may share it
-        locks: ConversationLocks = RedisLocks(shared, namespace) if shared is not None else KeyedLocks()
+        locks: ConversationLocks = KeyedLocks()
+        redelivered = None
+        if settings.storage.kind == "redis":  # replicas may share it
+            from .services.replicas import coordinate  # loads redis-py, which a bot on SQLite does without
+
+            locks, redelivered = coordinate(store, namespace)
         options = {"session": http, "timeout": settings.guards.provider_timeout}
         slots = asyncio.Semaphore(settings.guards.max_concurrent_requests)  # shared by chat and images
         dispatcher = Dispatcher(
@@ -92,8 +95,8 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
             ),
         )
         dispatcher.update.outer_middleware(inflight)
-        if shared is not None:  # after InFlight, so the Redis round trip is drained too
-            dispatcher.update.outer_middleware(SkipRedelivered(shared, namespace))
+        if redelivered is not None:  # after InFlight, so the Redis round trip is drained too
+            dispatcher.update.outer_middleware(redelivered)
         i18n = catalogs()
         UserLocale(i18n, settings.default_language).setup(dispatcher)  # outside AccessGuard: its refusal too
         dispatcher.message.middleware(AccessGuard(settings.guards))

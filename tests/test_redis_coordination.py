@@ -15,8 +15,8 @@ from aiogram.types import Update
 from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
 
-from bot.services.locks import ConversationBusy, RedisLocks
-from bot.services.redelivery import SkipRedelivered
+from bot.services.locks import ConversationBusy
+from bot.services.replicas import RedisLocks, SkipRedelivered
 from bot.storage import ConversationKey
 from bot.storage.redis import connect_redis
 from tests.redis_server import free_port

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import ConversationKey, HistoryStore, MemoryHistoryStore, RedisHistoryStore, SQLiteHistoryStore, Turn
-from bot.storage.redis import connect_redis
+from bot.storage import ConversationKey, HistoryStore, MemoryHistoryStore, SQLiteHistoryStore, Turn
+from bot.storage.redis import RedisHistoryStore, connect_redis
 
 KEY = ConversationKey(100, 0)
 

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from bot.storage import ConversationKey, RedisHistoryStore, Turn
-from bot.storage.redis import connect_redis, redacted
+from bot.storage import ConversationKey, Turn
+from bot.storage.redis import RedisHistoryStore, connect_redis, redacted
 from tests.redis_server import free_port
 
 KEY = ConversationKey(-100123, 7)

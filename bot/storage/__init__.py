@@ -1,18 +1,16 @@
-"""Conversation history backends behind one `HistoryStore` protocol."""
+"""Conversation history backends behind one `HistoryStore` protocol; the Redis one is in `.redis`."""
 
 from __future__ import annotations
 
 from ..config import StorageConfig
 from .base import ConversationKey, HistoryStore, StoreStats, Turn
 from .memory import MemoryHistoryStore
-from .redis import RedisHistoryStore
 from .sqlite import SQLiteHistoryStore
 
 __all__ = [
     "ConversationKey",
     "HistoryStore",
     "MemoryHistoryStore",
-    "RedisHistoryStore",
     "SQLiteHistoryStore",
     "StoreStats",
     "Turn",
@@ -28,6 +26,8 @@ async def open_store(
         return MemoryHistoryStore(limit)
     if config.kind == "redis":
         assert config.url is not None
+        from .redis import RedisHistoryStore  # redis-py only when it is used: 6 MB of RSS
+
         return await RedisHistoryStore.open(config.url, limit, namespace=namespace, ttl=ttl)
     assert config.path is not None
     return await SQLiteHistoryStore.open(config.path, limit)
