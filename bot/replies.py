@@ -29,6 +29,7 @@ class StreamingOptions:
     enabled: bool = True
     draft_interval: float = 0.75  # private chats: one draft update per this many seconds
     edit_interval: float = 3.0  # groups: about 20 messages a minute
+    first_preview_after: float = 0.2  # an answer complete by then is sent without a preview
     attach_over: int = 12_000  # answers longer than this also arrive as answer.md
 
 
@@ -46,7 +47,8 @@ class AnswerSender:
         try:
             async for chunk in chunks:
                 parts.append(chunk)
-                await preview.update("".join(parts))
+                preview.update("".join(parts))
+            await preview.finish()
         except BaseException:
             await preview.discard()
             raise
@@ -71,8 +73,8 @@ class AnswerSender:
         if not self.options.enabled:
             return NoPreview()
         if message.chat.type == ChatType.PRIVATE:
-            return DraftPreview(message, self.options.draft_interval)
-        return EditPreview(message, self.options.edit_interval)
+            return DraftPreview(message, self.options.draft_interval, self.options.first_preview_after)
+        return EditPreview(message, self.options.edit_interval, self.options.first_preview_after)
 
     async def _send(self, message: Message, part: str, *, as_reply: bool) -> None:
         send = message.reply if as_reply else message.answer

@@ -1,14 +1,15 @@
 """Live previews of an answer while the model is still writing it.
 
 Private chats get native drafts (`sendMessageDraft`); groups, where drafts are refused, get one message
-that is edited as the text grows. Both are throttled, show plain text, and never send the same text twice.
+that is edited as the text grows. Both wait a moment before the first preview, are throttled, show plain
+text, and never send the same text twice.
 The final, formatted answer is sent by `AnswerSender` afterwards.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
 from typing import Protocol
 
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -24,7 +25,13 @@ _ELLIPSIS = " …"
 
 
 class Preview(Protocol):
-    async def update(self, text: str) -> None: ...
+    def update(self, text: str) -> None:
+        """The answer so far; shown when the throttle allows."""
+        ...
+
+    async def finish(self) -> None:
+        """The answer is complete: show nothing more (a preview being sent is waited for)."""
+        ...
 
     async def discard(self) -> None: ...
 
@@ -36,7 +43,10 @@ class Preview(Protocol):
 class NoPreview:
     """STREAMING=off: nothing is shown until the answer is complete."""
 
-    async def update(self, text: str) -> None:
+    def update(self, text: str) -> None:
+        return None
+
+    async def finish(self) -> None:
         return None
 
     async def discard(self) -> None:
@@ -47,52 +57,81 @@ class NoPreview:
 
 
 class _Throttled:
-    """Shows the first text at once, then at most one update per `interval` seconds."""
+    """Shows the latest text `hold` seconds after the first, then at most once per `interval` seconds.
 
-    def __init__(self, interval: float) -> None:
+    An answer complete within `hold` gets no preview at all: it would only flicker before the final
+    message, and in a group cost an edit of its 20 a minute. The latest text is shown even when the model
+    pauses, and previews are sent from a task of their own, so a slow Bot API never holds up the stream.
+    """
+
+    def __init__(self, source: Message, interval: float, hold: float) -> None:
+        self._source = source
         self._interval = interval
-        self._next_at = 0.0
+        self._hold = hold
+        self._latest = ""
         self._shown = ""
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._sending = False
+        self._done = False
 
-    def _due(self, text: str) -> str | None:
-        now = time.monotonic()
-        if now < self._next_at or not text.strip():
-            return None
-        shown = preview_text(text)
-        if shown == self._shown:
-            return None
-        self._next_at = now + self._interval
-        self._shown = shown
-        return shown
+    def update(self, text: str) -> None:
+        self._latest = text
+        self._changed.set()
+        if self._task is None and not self._done:
+            self._task = asyncio.create_task(self._run())
+
+    async def finish(self) -> None:
+        """Stop previewing; a preview on its way is let through, so the final answer can replace it."""
+        self._done = True
+        if self._task is None:
+            return
+        if not self._sending:
+            self._task.cancel()
+        await asyncio.wait([self._task])  # not cancelled with us: a send in flight must land or fail
+
+    async def _run(self) -> None:
+        await asyncio.sleep(self._hold)
+        while not self._done:
+            shown = preview_text(self._latest)
+            if not shown or shown == self._shown:
+                self._changed.clear()
+                await self._changed.wait()
+                continue
+            self._shown = shown
+            self._sending = True
+            try:
+                await self._show(shown)
+            except TelegramAPIError as error:
+                logger.info("chat=%s: preview stopped (%s)", self._source.chat.id, error.message)
+                return
+            except Exception:  # a preview is a courtesy: it must never cost the answer
+                logger.exception("chat=%s: preview failed", self._source.chat.id)
+                return
+            finally:
+                self._sending = False
+            if not self._done:
+                await asyncio.sleep(self._interval)
+
+    async def _show(self, text: str) -> None:
+        raise NotImplementedError
 
 
 class DraftPreview(_Throttled):
     """Native drafts in private chats; a failing draft just stops the preview, never the answer."""
 
-    def __init__(self, source: Message, interval: float) -> None:
-        super().__init__(interval)
-        self._source = source
-        self._enabled = True
-
-    async def update(self, text: str) -> None:
-        if not self._enabled or (shown := self._due(text)) is None:
-            return
+    async def _show(self, text: str) -> None:
         assert self._source.bot is not None
-        try:
-            await self._source.bot.send_message_draft(
-                chat_id=self._source.chat.id,
-                draft_id=self._source.message_id,
-                text=shown,
-                parse_mode=None,
-                message_thread_id=topic_id(self._source),
-            )
-        except TelegramAPIError as error:
-            logger.info("chat=%s: drafts unavailable (%s); waiting for the full answer",
-                        self._source.chat.id, error.message)
-            self._enabled = False
+        await self._source.bot.send_message_draft(
+            chat_id=self._source.chat.id,
+            draft_id=self._source.message_id,
+            text=text,
+            parse_mode=None,
+            message_thread_id=topic_id(self._source),
+        )
 
     async def discard(self) -> None:
-        return None  # a draft disappears by itself
+        await self.finish()  # a draft disappears by itself
 
     def message(self) -> Message | None:
         return None
@@ -101,19 +140,16 @@ class DraftPreview(_Throttled):
 class EditPreview(_Throttled):
     """A reply that grows by edits, for groups: their limit is about 20 messages a minute."""
 
-    def __init__(self, source: Message, interval: float) -> None:
-        super().__init__(interval)
-        self._source = source
+    def __init__(self, source: Message, interval: float, hold: float) -> None:
+        super().__init__(source, interval, hold)
         self._message: Message | None = None
 
-    async def update(self, text: str) -> None:
-        if (shown := self._due(text)) is None:
-            return
+    async def _show(self, text: str) -> None:
         if self._message is None:
-            self._message = await self._source.reply(shown, parse_mode=None)
+            self._message = await self._source.reply(text, parse_mode=None)
             return
         try:
-            edited = await self._message.edit_text(shown, parse_mode=None)
+            edited = await self._message.edit_text(text, parse_mode=None)
             if isinstance(edited, Message):
                 self._message = edited  # holds the text now shown, for the final edit to compare against
         except TelegramBadRequest as error:
@@ -121,6 +157,7 @@ class EditPreview(_Throttled):
 
     async def discard(self) -> None:
         """The answer failed: remove the half-written preview so only the error reply remains."""
+        await self.finish()
         if self._message is None:
             return
         try:

@@ -12,6 +12,7 @@ import pytest
 from bot.app import Application
 from bot.config import Settings
 from bot.rendering import markdown_to_html
+from bot.replies import StreamingOptions
 from tests.emulators import AiChatsEmulator, TelegramEmulator
 from tests.telegram_html import telegram_len
 
@@ -79,9 +80,44 @@ async def test_streaming_off_sends_one_message(run_bot: RunBot, settings: Settin
     assert [c.params["text"] for c in calls] == [markdown_to_html(ANSWER)] * 2
 
 
+async def test_an_answer_complete_within_a_moment_gets_no_preview(app: Application, tg: TelegramEmulator,
+                                                                   ai: AiChatsEmulator) -> None:
+    """A draft or a preview reply would only flicker, and cost a group one of its 20 messages a minute."""
+    short = "Short **and** sweet."
+    ai.chunk_size, ai.chunk_delay = 6, 0.01  # all of it within 0.05 s
+    ai.answers = [short, short]
+    tg.push_message("/ask private")
+    tg.push_message("/ask group", chat_type="supergroup", chat_id=GROUP)
+    calls = await tg.wait_for("sendMessage", count=2)
+    await app.inflight.drain(grace=5)
+
+    assert tg.calls_of("sendMessageDraft") == [] and tg.calls_of("editMessageText") == []
+    assert [c.params["text"] for c in calls] == [markdown_to_html(short)] * 2
+    assert len(tg.calls_of("sendMessage")) == 2
+
+
+async def test_first_preview_shows_after_a_moment_even_while_the_model_pauses(
+    app: Application, tg: TelegramEmulator, ai: AiChatsEmulator
+) -> None:
+    """The model writes one piece, then thinks for 2 s: that piece is shown once the hold is over."""
+    ai.fail_next("slow_endless")
+    ai.chunk_size, ai.endless_interval = 100, 2.0
+    ai.answers = ["Let me think about that"]
+    tg.push_message("/ask ponder")
+    [draft] = await tg.wait_for("sendMessageDraft")
+    tg.push_message("/cancel")
+    await tg.wait_for("sendMessage")
+
+    waited = draft.at - ai.requests[-1].at  # the first piece left right after the request arrived
+    assert StreamingOptions().first_preview_after <= waited < 1.5
+    assert draft.params["text"] == "Let me think about that"
+    assert len(tg.calls_of("sendMessageDraft")) == 1
+
+
 async def test_stream_failing_midway_removes_the_group_preview(app: Application, tg: TelegramEmulator,
                                                                ai: AiChatsEmulator) -> None:
     ai.answers = ["partial text that never finishes " * 4]
+    ai.chunk_size, ai.chunk_delay = 8, 0.05  # half of it streams for 0.35 s: long enough for a preview
     ai.fail_next("truncated")
     tg.push_message("/ask fail", chat_type="supergroup", chat_id=GROUP)
 

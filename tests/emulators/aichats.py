@@ -154,7 +154,9 @@ class AiChatsEmulator(LocalServer):
                     await asyncio.sleep(self.endless_interval)
                 return abort_connection(request)
             elif mode == "truncated":
-                for piece in pieces[: max(1, len(pieces) // 2)]:
+                for i, piece in enumerate(pieces[: max(1, len(pieces) // 2)]):
+                    if i and self.chunk_delay > 0:
+                        await asyncio.sleep(self.chunk_delay)
                     await resp.write(sse_event(piece))
                 await asyncio.sleep(0.05)  # let the events reach the client before the cut
                 return abort_connection(request)
