@@ -27,6 +27,7 @@ from .config import Settings, WebhookConfig
 from .handlers import build_router
 from .heap import frozen_heap
 from .i18n import CatalogI18n, UserLocale, catalogs
+from .lazy_types import build_common_types
 from .middlewares.access import AccessGuard
 from .middlewares.inflight import InFlight
 from .replies import AnswerSender, StreamingOptions
@@ -80,6 +81,7 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
         options = {"session": http, "timeout": settings.guards.provider_timeout}
         slots = asyncio.Semaphore(settings.guards.max_concurrent_requests)  # shared by chat and images
         dispatcher = Dispatcher(
+            disable_fsm=True,  # no handler keeps state between messages: skip a context per update
             settings=settings,
             inflight=inflight,
             store=store,
@@ -102,6 +104,7 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
         dispatcher.message.middleware(AccessGuard(settings.guards))
         dispatcher.include_router(build_router())
         dispatcher.shutdown.register(_drain)
+        build_common_types()
         with frozen_heap():
             yield Application(settings, bot, dispatcher, store, inflight, i18n)
     finally:

@@ -47,3 +47,12 @@ def defer_aiogram_validators() -> bool:
     model_rebuild._defers_aiogram = True  # type: ignore[attr-defined]
     BaseModel.model_rebuild = classmethod(model_rebuild)  # type: ignore[assignment, method-assign]
     return True
+
+
+def build_common_types() -> None:
+    """Build now what every update needs, so that the first user after a start does not wait ~150 ms."""
+    from aiogram.methods.base import Response
+    from aiogram.types import Message, Update
+
+    for model in (Update, Response[list[Update]], Response[Message], Response[bool]):
+        model.model_rebuild()
