@@ -7,7 +7,6 @@ and makes the exit status 1. The table is also written, with the machine it ran 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import tempfile
 import time
@@ -15,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
+
+from bot.loop import run as run_on_bot_loop
 
 from . import concurrency, draw, first_visible, history, throughput
 from .emulators import ROOT
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         profiler.start()
     header = f"{'Quick smoke run' if args.quick else 'Run'}: {describe()}"
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        rows = asyncio.run(run(args, Path(tmp)))
+        rows = run_on_bot_loop(run(args, Path(tmp)))
     if profiler is not None:
         profiler.stop()
         text = args.profile.suffix == ".txt"

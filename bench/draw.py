@@ -21,6 +21,8 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from bot.loop import run
+
 from .emulators import ROOT, Knobs, Send, emulator_process
 from .harness import bot_settings, running_bot, wait_idle
 from .memory import reset_peak, rss_mb
@@ -81,7 +83,7 @@ async def _child(size: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="measure 4 in a fresh process (prints JSON)")
     parser.add_argument("size", type=int, help="bytes of the PNG")
-    print(json.dumps(asyncio.run(_child(parser.parse_args().size))))
+    print(json.dumps(run(_child(parser.parse_args().size))))
 
 
 if __name__ == "__main__":

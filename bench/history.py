@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.loop import run
+
 from .emulators import ROOT, EmulatorProcess, Send
 from .memory import rss_mb
 from .stats import ms, percentile
@@ -205,7 +207,7 @@ def main() -> None:
     parser.add_argument("turns", type=int)
     parser.add_argument("--store-only", action="store_true", help="do not import the rest of the bot")
     args = parser.parse_args()
-    result = asyncio.run(_child(args.backend, args.path, args.conversations, args.turns, not args.store_only))
+    result = run(_child(args.backend, args.path, args.conversations, args.turns, not args.store_only))
     print(json.dumps(result))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
@@ -12,6 +11,7 @@ from dotenv import load_dotenv
 
 from .config import ConfigError, Settings
 from .logs import setup_logging
+from .loop import run
 
 logger = logging.getLogger("bot")
 
@@ -48,7 +48,7 @@ def main() -> None:
     from .app import StartupError
 
     try:
-        asyncio.run(serve(settings))
+        run(serve(settings))
     except StartupError as error:
         logger.error("%s", error)
         raise SystemExit(2) from None
