@@ -9,6 +9,10 @@ from typing import Self
 from aiohttp import web
 
 MAX_BODY = 64 * 1024 * 1024  # big enough that size limits are ours to enforce, not aiohttp's
+# Connections waiting to be accepted. aiohttp's default of 128 is small for a stand-in of Telegram or a
+# model's API: 1,000 clients connecting at once overflowed it, and the kernel dropped their SYNs, which
+# clients resend only after 1 s (BENCHMARKS.md). The kernel caps it at net.core.somaxconn.
+BACKLOG = 4096
 
 
 class LocalServer:
@@ -30,7 +34,7 @@ class LocalServer:
         # polls); a short shutdown_timeout keeps test teardown fast even if something is still pending.
         runner = web.AppRunner(self.app, handler_cancellation=True, shutdown_timeout=0.3, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=BACKLOG)
         await site.start()
         self._runner = runner
         self.port = int(runner.addresses[0][1])
