@@ -4,6 +4,10 @@ With a provider latency of L seconds, a bot that serves chats independently answ
 L plus its own work; the goal allows 0.5 s of work for 1,000 answers. Run with drafts (STREAMING=on, the
 default: one sendMessageDraft per answer here, as the rest of the answer follows within the draft
 interval) and without them (STREAMING=off), since drafts add a Bot API call per answer.
+
+The same burst also goes to the baseline of measure 2, a bare aiogram bot, whose handler waits as long as
+the model does and then echoes: what aiogram alone needs for 1,000 such answers on this machine, and
+so the floor under the goal.
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .emulators import Arrivals, Knobs, Send, emulator_process
-from .harness import bot_settings, running_bot, wait_idle
+from .emulators import Arrivals, EmulatorProcess, Knobs, Send, emulator_process
+from .harness import bot_settings, echo_bot, running_bot, wait_idle
 from .stats import summary
 from .table import Row
 
@@ -43,7 +47,24 @@ async def measure(workdir: Path, asks: int = 1000, latency: float = 1.0, rounds:
                     await wait_idle(app)
                 await emu.reset()
             rows += _rows(runs, asks, latency, streaming)
+        rows.append(await _baseline(emu, asks, latency, rounds))
     return rows
+
+
+async def _baseline(emu: EmulatorProcess, asks: int, latency: float, rounds: int) -> Row:
+    walls = []
+    for round_ in range(rounds):
+        first_chat = 12_000_000 + round_ * asks
+        sends = [Send(f"/ask q{chat}", chat) for chat in range(first_chat, first_chat + asks)]
+        async with echo_bot(emu.tg_url, delay=latency):
+            arrivals = await emu.burst(sends, expect="/ask q", timeout=60 + latency)
+        await emu.reset()
+        if arrivals.wrong or len(arrivals.first) < asks:
+            raise RuntimeError(f"the baseline answered {len(arrivals.first)}/{asks}: {arrivals.wrong[:1]}")
+        walls.append(arrivals.wall)
+    walls.sort()
+    return Row("1", f"same burst, a bare aiogram bot that waits {latency:g} s and echoes: time to the last answer",
+               f"{walls[len(walls) // 2]:.2f} s (median of {rounds}, range {walls[0]:.2f}–{walls[-1]:.2f} s)")
 
 
 def _rows(runs: list[tuple[Arrivals, float]], asks: int, latency: float, streaming: str) -> list[Row]:

@@ -1,10 +1,17 @@
-"""Runs the real bot (real aiogram, provider and storage) in this process against the emulator process."""
+"""Runs the real bot (real aiogram, provider and storage) in this process against the emulator process, and
+the baseline it is compared with: a bare aiogram bot that echoes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Message
 
 from bot.app import Application, create_app, polling_in_background
 from bot.config import Settings
@@ -34,3 +41,30 @@ async def running_bot(settings: Settings) -> AsyncIterator[Application]:
 async def wait_idle(app: Application) -> None:
     """Until no update is being handled: the previous answer is complete and stored."""
     await app.inflight.drain(grace=60)
+
+
+def echo_handler(delay: float) -> Callable[[Message], Awaitable[None]]:
+    async def echo(message: Message) -> None:
+        if delay:
+            await asyncio.sleep(delay)  # stands in for the model's latency
+        await message.answer(message.text or "")
+
+    return echo
+
+
+@asynccontextmanager
+async def echo_bot(api_url: str, delay: float = 0.0) -> AsyncIterator[None]:
+    """The baseline: aiogram and nothing else, one handler that waits `delay` seconds and echoes the text."""
+    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
+    dispatcher = Dispatcher()
+    dispatcher.message.register(echo_handler(delay))
+    started = asyncio.Event()
+    dispatcher.startup.register(started.set)
+    task = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False))
+    await started.wait()
+    try:
+        yield
+    finally:
+        await dispatcher.stop_polling()
+        await task
+        await bot.session.close()

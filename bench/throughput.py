@@ -9,45 +9,18 @@ and the median of each is compared, so a hiccup of the machine does not land on 
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
-from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import Message
-
-from .emulators import TOKEN, EmulatorProcess, Knobs, Send, emulator_process
-from .harness import bot_settings, running_bot, wait_idle
+from .emulators import EmulatorProcess, Knobs, Send, emulator_process
+from .harness import bot_settings, echo_bot, running_bot, wait_idle
 from .table import Row
 
 GOAL_RATIO = 0.7
 ANSWER = "The answer is 42."
-
-
-async def echo(message: Message) -> None:
-    await message.answer(message.text or "")
-
-
-@asynccontextmanager
-async def echo_bot(api_url: str) -> AsyncIterator[None]:
-    """The baseline: a minimal aiogram bot, polling the same emulated Bot API."""
-    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
-    dispatcher = Dispatcher()
-    dispatcher.message.register(echo)
-    started = asyncio.Event()
-    dispatcher.startup.register(started.set)
-    task = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False))
-    await started.wait()
-    try:
-        yield
-    finally:
-        await dispatcher.stop_polling()
-        await task
 
 
 @asynccontextmanager
