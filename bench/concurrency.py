@@ -12,6 +12,7 @@ so the floor under the goal.
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 
@@ -40,6 +41,7 @@ async def measure(workdir: Path, asks: int = 1000, latency: float = 1.0, rounds:
             for round_ in range(rounds):
                 first_chat = 10_000_000 + index * 1_000_000 + round_ * asks
                 sends = [Send(f"/ask q{chat}", chat) for chat in range(first_chat, first_chat + asks)]
+                gc.collect()  # every run starts from the same collector state, whatever the previous one left
                 async with running_bot(settings) as app:
                     cpu = time.process_time()
                     arrivals = await emu.burst(sends, expect=EXPECT, timeout=60 + latency * asks / 32)
@@ -56,6 +58,7 @@ async def _baseline(emu: EmulatorProcess, asks: int, latency: float, rounds: int
     for round_ in range(rounds):
         first_chat = 12_000_000 + round_ * asks
         sends = [Send(f"/ask q{chat}", chat) for chat in range(first_chat, first_chat + asks)]
+        gc.collect()
         async with echo_bot(emu.tg_url, delay=latency):
             arrivals = await emu.burst(sends, expect="/ask q", timeout=60 + latency)
         await emu.reset()

@@ -12,8 +12,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 ROOT = Path(__file__).resolve().parent.parent
-# Rows per measure of issue 8: 1 (two modes × wall, latency; the aiogram baseline), 2 (ratio, STREAMING=off ratio, CPU),
-# 3 (two stores × RSS, latency; printed as "not measured" without Redis), 4 (memory, time), 5 (two chat types).
+# Rows per measure of issue 8: 1 (two modes × wall, latency; the aiogram baseline), 2 (ratio, ratio to a
+# tuned echo, CPU), 3 (two stores × RSS, latency; "not measured" without Redis), 4 (memory, time), 5 (two chat types).
 ROWS = MappingProxyType({"1": 5, "2": 3, "3": 4, "4": 2, "5": 2})
 
 
