@@ -1,4 +1,4 @@
-"""The event loop the bot runs on: uvloop where aiogram's `fast` extra installed it, asyncio's own elsewhere."""
+"""The event loop the bot runs on: uvloop where it is installed (not on Windows), asyncio's own elsewhere."""
 
 from __future__ import annotations
 

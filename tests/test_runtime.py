@@ -24,7 +24,7 @@ def test_frozen_heap_spaces_out_full_collections_and_gives_everything_back() -> 
 
 
 def test_the_bot_runs_on_uvloop_when_it_is_installed() -> None:
-    pytest.importorskip("uvloop")  # aiogram[fast] installs it everywhere but Windows
+    pytest.importorskip("uvloop")  # a dependency everywhere but Windows (pyproject.toml)
 
     async def loop_module() -> str:
         return type(asyncio.get_running_loop()).__module__
