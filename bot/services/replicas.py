@@ -1,12 +1,6 @@
 """What replicas sharing one Redis coordinate through it: conversation turns and handled updates.
 
 Only imported when Redis is the store, so a bot on SQLite never loads redis-py (6 MB of its RSS).
-
-Each update is handled once, whichever replica it reaches and however often Telegram sends it. Telegram
-re-sends a webhook update that was not answered in time, and with several replicas behind a load balancer
-the copy may land on another process. The first replica to take an update id claims it in Redis (SET NX
-EX); every later copy is skipped. Claims expire after `ttl`: long enough to outlast Telegram's retries of
-one delivery, short enough that the keys of a busy bot stay few.
 """
 
 from __future__ import annotations
@@ -102,7 +96,14 @@ UPDATE_MEMORY_SECONDS = 3600
 
 
 class SkipRedelivered(BaseMiddleware):
-    """An outer update middleware: claims the update id, or skips an update some replica already took."""
+    """An outer update middleware: claims the update id, or skips an update some replica already took.
+
+    Each update is handled once, whichever replica it reaches and however often Telegram sends it. Telegram
+    re-sends a webhook update that was not answered in time, and with several replicas behind a load
+    balancer the copy may land on another process. The first replica to take an update id claims it in
+    Redis (SET NX EX); every later copy is skipped. Claims expire after `ttl`: long enough to outlast
+    Telegram's retries of one delivery, short enough that the keys of a busy bot stay few.
+    """
 
     def __init__(self, redis: Redis, namespace: str, ttl: int = UPDATE_MEMORY_SECONDS) -> None:
         self._redis = redis
