@@ -31,16 +31,19 @@ def defer_aiogram_validators() -> bool:
     rebuild = BaseModel.__dict__["model_rebuild"].__func__
     if getattr(rebuild, "_defers_aiogram", False):
         return True
-    types_namespace: dict[str, Any] = {}
+    recorded: dict[str, Any] | None = None  # the namespace aiogram rebuilds its types with
 
     def model_rebuild(cls: type[BaseModel], **kwargs: Any) -> bool | None:
+        nonlocal recorded
         if cls.__module__.startswith(_AIOGRAM):
             namespace = kwargs.get("_types_namespace")
-            if namespace is not None and kwargs.keys() == {"_types_namespace"}:
-                if types_namespace.setdefault("types", namespace) is namespace:
-                    return None  # aiogram's import-time loop: build on first use instead
-            elif namespace is None and "types" in types_namespace:
-                kwargs["_types_namespace"] = types_namespace["types"]
+            if namespace is None and recorded is not None:
+                kwargs["_types_namespace"] = recorded  # a first use: build as aiogram's loop would have
+            elif namespace is not None and kwargs.keys() == {"_types_namespace"}:
+                if recorded is None:
+                    recorded = namespace
+                if namespace is recorded:
+                    return None  # aiogram's import-time loop: postponed to first use
         result: bool | None = rebuild(cls, **kwargs)
         return result
 
