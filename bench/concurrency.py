@@ -16,7 +16,7 @@ import gc
 import time
 from pathlib import Path
 
-from .emulators import Arrivals, EmulatorProcess, Knobs, Send, emulator_process
+from .emulators import Arrivals, EmulatorProcess, Knobs, ask_burst, emulator_process
 from .harness import bot_settings, echo_bot, running_bot, wait_idle
 from .stats import summary
 from .table import Row
@@ -40,7 +40,7 @@ async def measure(workdir: Path, asks: int = 1000, latency: float = 1.0, rounds:
             runs = []
             for round_ in range(rounds):
                 first_chat = 10_000_000 + index * 1_000_000 + round_ * asks
-                sends = [Send(f"/ask q{chat}", chat) for chat in range(first_chat, first_chat + asks)]
+                sends = ask_burst(first_chat, asks)
                 gc.collect()  # every run starts from the same collector state, whatever the previous one left
                 async with running_bot(settings) as app:
                     cpu = time.process_time()
@@ -57,7 +57,7 @@ async def _baseline(emu: EmulatorProcess, asks: int, latency: float, rounds: int
     walls = []
     for round_ in range(rounds):
         first_chat = 12_000_000 + round_ * asks
-        sends = [Send(f"/ask q{chat}", chat) for chat in range(first_chat, first_chat + asks)]
+        sends = ask_burst(first_chat, asks)
         gc.collect()
         async with echo_bot(emu.tg_url, delay=latency):
             arrivals = await emu.burst(sends, expect="/ask q", timeout=60 + latency)

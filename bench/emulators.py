@@ -46,6 +46,11 @@ class Send:
     chat_type: ChatKind = "private"
 
 
+def ask_burst(first_chat: int, count: int) -> list[Send]:
+    """`/ask` from `count` private chats, numbered from `first_chat`: the bursts of measures 1 and 2."""
+    return [Send(f"/ask q{chat}", chat) for chat in range(first_chat, first_chat + count)]
+
+
 @dataclass
 class Arrivals:
     """What one burst produced: per chat, when its first awaited call arrived (relative to the burst)."""

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bot.heap import frozen_heap
 
-from .emulators import EmulatorProcess, Knobs, Send, emulator_process
+from .emulators import EmulatorProcess, Knobs, ask_burst, emulator_process
 from .harness import bot_settings, echo_bot, running_bot, wait_idle
 from .table import Row
 
@@ -52,7 +52,7 @@ async def run_once(
     expect: str,
 ) -> tuple[float, float, float]:
     """One burst: (updates per second, bot CPU ms per update, emulator CPU share)."""
-    sends = [Send(f"/ask q{chat}", chat) for chat in range(first_chat, first_chat + updates)]
+    sends = ask_burst(first_chat, updates)
     gc.collect()  # every run starts from the same collector state, whatever the previous one left
     async with bot():
         cpu = time.process_time()
