@@ -6,12 +6,13 @@ The Redis store runs against a real Redis server (see tests/conftest.py); its ow
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.storage import ConversationKey, HistoryStore, MemoryHistoryStore, SQLiteHistoryStore, Turn
+from bot.storage import ChatSettings, ConversationKey, HistoryStore, MemoryHistoryStore, SQLiteHistoryStore, Turn
 from bot.storage.redis import RedisHistoryStore, connect_redis
 
 KEY = ConversationKey(100, 0)
@@ -89,3 +90,79 @@ async def test_sqlite_history_survives_reopening(tmp_path: Path) -> None:
     second = await SQLiteHistoryStore.open(path, limit=10)
     assert await second.get(KEY) == [Turn("user", "Привет 👋 <b>&amp;"), Turn("assistant", "ok")]
     await second.close()
+
+
+async def test_images_travel_with_their_turn(store: HistoryStore) -> None:
+    asked = Turn("user", "what is this?", images=("AgACAgIAAxk-1", "AgACAgIAAxk-2"))
+    await store.append(KEY, [asked, Turn("assistant", "a cat")])
+    assert await store.get(KEY) == [asked, Turn("assistant", "a cat")]
+
+
+async def test_an_answer_given_again_replaces_the_last_exchange(store: HistoryStore) -> None:
+    await store.append(KEY, exchange(1))
+    await store.append(KEY, exchange(2))
+    await store.append(KEY, [Turn("user", "q2"), Turn("assistant", "a2, again")], replace_last=2)
+    assert [t.content for t in await store.get(KEY)] == ["q1", "a1", "q2", "a2, again"]
+
+
+async def test_members_of_a_group_can_have_their_own_conversations(store: HistoryStore) -> None:
+    shared, alice, bob = ConversationKey(-100, 3), ConversationKey(-100, 3, 11), ConversationKey(-100, 3, 12)
+    await store.append(shared, exchange(0))
+    await store.append(alice, exchange(1))
+    await store.append(bob, exchange(2))
+    await store.reset(alice)
+    assert await store.get(alice) == []
+    assert [t.content for t in await store.get(bob)] == ["q2", "a2"]
+    assert [t.content for t in await store.get(shared)] == ["q0", "a0"]
+    assert alice.chat_scope == shared
+
+
+async def test_settings_are_per_chat_and_default_to_none(store: HistoryStore) -> None:
+    assert await store.get_settings(KEY) == ChatSettings()
+    await store.set_settings(KEY, ChatSettings(persona="You are a pirate.", model="m2"))
+    await store.set_settings(ConversationKey(100, 5), ChatSettings(model="m3"))
+    assert await store.get_settings(KEY) == ChatSettings(persona="You are a pirate.", model="m2")
+    await store.set_settings(KEY, ChatSettings(model="m2"))  # the persona reset to the default
+    assert await store.get_settings(KEY) == ChatSettings(model="m2")
+    assert await store.get_settings(ConversationKey(100, 5)) == ChatSettings(model="m3")
+
+
+async def test_usage_adds_up_per_user_and_day(store: HistoryStore) -> None:
+    assert await store.add_usage(7, "2026-12-02", 100) == 100
+    assert await store.add_usage(7, "2026-12-02", 50) == 150
+    await store.add_usage(8, "2026-12-02", 400)
+    await store.add_usage(7, "2026-12-03", 5)
+    assert await store.usage(7, "2026-12-02") == 150
+    assert await store.usage(9, "2026-12-02") == 0
+    assert await store.top_usage("2026-12-02", 10) == [(8, 400), (7, 150)]
+    assert await store.top_usage("2026-12-02", 1) == [(8, 400)]
+
+
+async def test_sqlite_settings_survive_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    first = await SQLiteHistoryStore.open(path, limit=10)
+    await first.set_settings(KEY, ChatSettings(persona="Terse."))
+    await first.close()
+    second = await SQLiteHistoryStore.open(path, limit=10)
+    assert await second.get_settings(KEY) == ChatSettings(persona="Terse.")
+    await second.close()
+
+
+async def test_a_file_of_the_first_release_is_migrated_in_place(tmp_path: Path) -> None:
+    """tests/data/history-v0.sqlite3 was written by the first release (schema without users, images, settings)."""
+    path = tmp_path / "bot.sqlite3"
+    shutil.copy(Path(__file__).parent / "data" / "history-v0.sqlite3", path)
+    store = await SQLiteHistoryStore.open(path, limit=4)
+    assert await store.get(ConversationKey(1001)) == [Turn("user", "What is 2+2?"), Turn("assistant", "4")]
+    topic = ConversationKey(-1001000000001, 7)
+    assert [t.content for t in await store.get(topic)] == ["Привет 👋", "Здравствуйте!"]
+    await store.append(topic, [Turn("user", "ещё", images=("file-1",)), Turn("assistant", "ok")])
+    await store.append(topic, exchange(9))
+    assert [t.content for t in await store.get(topic)] == ["ещё", "ok", "q9", "a9"]
+    await store.set_settings(topic, ChatSettings(model="m2"))
+    await store.close()
+    reopened = await SQLiteHistoryStore.open(path, limit=4)  # already current: opened as it is
+    assert (await reopened.get(topic))[0].images == ("file-1",)
+    assert await reopened.get_settings(topic) == ChatSettings(model="m2")
+    assert (await reopened.stats()).conversations == 2
+    await reopened.close()

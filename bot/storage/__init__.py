@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ..config import StorageConfig
-from .base import ConversationKey, HistoryStore, StoreStats, Turn
+from .base import ChatSettings, ConversationKey, HistoryStore, StoreStats, Turn
 from .memory import MemoryHistoryStore
 from .sqlite import SQLiteHistoryStore
 
 __all__ = [
+    "ChatSettings",
     "ConversationKey",
     "HistoryStore",
     "MemoryHistoryStore",

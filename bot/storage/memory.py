@@ -2,25 +2,48 @@
 
 from __future__ import annotations
 
-from collections import deque
+import heapq
+from collections import Counter, deque
 from collections.abc import Sequence
 
-from .base import ConversationKey, StoreStats, Turn
+from .base import ChatSettings, ConversationKey, StoreStats, Turn
 
 
 class MemoryHistoryStore:
     def __init__(self, limit: int) -> None:
         self._limit = limit
         self._conversations: dict[ConversationKey, deque[Turn]] = {}
+        self._settings: dict[ConversationKey, ChatSettings] = {}
+        self._usage: dict[str, Counter[int]] = {}
 
     async def get(self, key: ConversationKey) -> list[Turn]:
         return list(self._conversations.get(key, ()))
 
-    async def append(self, key: ConversationKey, turns: Sequence[Turn]) -> None:
-        self._conversations.setdefault(key, deque(maxlen=self._limit)).extend(turns)
+    async def append(self, key: ConversationKey, turns: Sequence[Turn], *, replace_last: int = 0) -> None:
+        history = self._conversations.setdefault(key, deque(maxlen=self._limit))
+        for _ in range(min(replace_last, len(history))):
+            history.pop()
+        history.extend(turns)
 
     async def reset(self, key: ConversationKey) -> None:
         self._conversations.pop(key, None)
+
+    async def get_settings(self, key: ConversationKey) -> ChatSettings:
+        return self._settings.get(key, ChatSettings())
+
+    async def set_settings(self, key: ConversationKey, settings: ChatSettings) -> None:
+        self._settings[key] = settings
+
+    async def add_usage(self, user_id: int, day: str, tokens: int) -> int:
+        counts = self._usage.setdefault(day, Counter())
+        counts[user_id] += tokens
+        return counts[user_id]
+
+    async def usage(self, user_id: int, day: str) -> int:
+        return self._usage.get(day, Counter())[user_id]
+
+    async def top_usage(self, day: str, limit: int) -> list[tuple[int, int]]:
+        return heapq.nlargest(limit, self._usage.get(day, Counter()).items(), key=lambda item: item[1])
 
     async def ping(self) -> bool:
         return True

@@ -1,8 +1,10 @@
 """History in Redis, shared by every replica of the bot.
 
-One list per conversation (`<namespace>:history:<chat>:<thread>`), one JSON object per turn. An append is
-RPUSH + LTRIM (+ EXPIRE) in one MULTI/EXEC transaction, so no reader ever sees an exchange half-stored or
-the list longer than the limit, and an idle conversation expires as a whole after `ttl` seconds.
+One list per conversation (`<namespace>:history:<chat>:<thread>`, `...:<user>` for a member's own thread in
+a group), one JSON object per turn. An append is RPUSH + LTRIM (+ EXPIRE) in one MULTI/EXEC transaction, so
+no reader ever sees an exchange half-stored or the list longer than the limit, and an idle conversation
+expires as a whole after `ttl` seconds. A chat's settings are a hash (`...:settings:<chat>:<thread>...`),
+and the tokens of a day one hash per day (`<namespace>:usage:<day>`, user id → tokens), kept a few days.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
-from .base import ConversationKey, StoreStats, Turn
+from .base import ChatSettings, ConversationKey, StoreStats, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ SOCKET_TIMEOUT = 5.0
 PING_TIMEOUT = 2.0
 # Connections per process; beyond that callers wait for one (up to SOCKET_TIMEOUT) instead of failing.
 MAX_CONNECTIONS = 64
+USAGE_KEPT_SECONDS = 3 * 86400  # a day's token counts outlive the day for /stats, then go
 
 
 def redacted(url: str) -> str:
@@ -88,31 +91,60 @@ class RedisHistoryStore:
     def namespace(self) -> str:
         return self._namespace
 
-    def _key(self, key: ConversationKey) -> str:
-        return f"{self._namespace}:history:{key.chat_id}:{key.thread_id}"
+    def _name(self, kind: str, key: ConversationKey) -> str:
+        suffix = f":{key.user_id}" if key.user_id else ""  # shared conversations keep their first-release keys
+        return f"{self._namespace}:{kind}:{key.chat_id}:{key.thread_id}{suffix}"
 
     async def get(self, key: ConversationKey) -> list[Turn]:
-        items = await self._redis.lrange(self._key(key), 0, -1)
-        turns = []
-        for item in items:
-            data = json.loads(item)
-            turns.append(Turn(data["role"], data["content"]))
-        return turns
+        items = await self._redis.lrange(self._name("history", key), 0, -1)
+        return [Turn.from_json(json.loads(item)) for item in items]
 
-    async def append(self, key: ConversationKey, turns: Sequence[Turn]) -> None:
-        if not turns:
+    async def append(self, key: ConversationKey, turns: Sequence[Turn], *, replace_last: int = 0) -> None:
+        if not turns and not replace_last:
             return
-        name = self._key(key)
-        encoded = [json.dumps({"role": t.role, "content": t.content}, ensure_ascii=False) for t in turns]
+        name = self._name("history", key)
+        encoded = [json.dumps(turn.to_json(), ensure_ascii=False) for turn in turns]
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(name, *encoded)
+            if replace_last:
+                pipe.ltrim(name, 0, -replace_last - 1)
+            if encoded:
+                pipe.rpush(name, *encoded)
             pipe.ltrim(name, -self._limit, -1)
             if self._ttl:
                 pipe.expire(name, self._ttl)
             await pipe.execute()
 
     async def reset(self, key: ConversationKey) -> None:
-        await self._redis.delete(self._key(key))
+        await self._redis.delete(self._name("history", key))
+
+    async def get_settings(self, key: ConversationKey) -> ChatSettings:
+        fields = await self._redis.hgetall(self._name("settings", key))
+        return ChatSettings(persona=fields.get("persona"), model=fields.get("model"))
+
+    async def set_settings(self, key: ConversationKey, settings: ChatSettings) -> None:
+        name = self._name("settings", key)
+        values = {field: value for field in ("persona", "model") if (value := getattr(settings, field)) is not None}
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(name)
+            if values:
+                pipe.hset(name, mapping=values)
+            await pipe.execute()
+
+    async def add_usage(self, user_id: int, day: str, tokens: int) -> int:
+        name = f"{self._namespace}:usage:{day}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(name, str(user_id), tokens)
+            pipe.expire(name, USAGE_KEPT_SECONDS)
+            total, _ = await pipe.execute()
+        return int(total)
+
+    async def usage(self, user_id: int, day: str) -> int:
+        return int(await self._redis.hget(f"{self._namespace}:usage:{day}", str(user_id)) or 0)
+
+    async def top_usage(self, day: str, limit: int) -> list[tuple[int, int]]:
+        counts = await self._redis.hgetall(f"{self._namespace}:usage:{day}")
+        ranked = sorted(((int(user), int(tokens)) for user, tokens in counts.items()), key=lambda i: (-i[1], i[0]))
+        return ranked[:limit]
 
     async def ping(self) -> bool:
         try:
