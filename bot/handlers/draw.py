@@ -66,8 +66,8 @@ async def draw(message: Message, prompt: str, image_service: ImageService) -> No
         await message.reply(texts.image_failed(error.reason))
     except TelegramBadRequest as error:
         logger.warning("chat=%s: the picture was refused: %s", message.chat.id, error.message)
-        refused = error.message.upper()
-        await message.reply(texts.photo_not_allowed() if NO_RIGHTS in refused else texts.photo_refused(error.message))
+        reason = error.message.removeprefix("Bad Request: ")
+        await message.reply(texts.photo_not_allowed() if NO_RIGHTS in reason.upper() else texts.photo_refused(reason))
 
 
 async def send_image(message: Message, image: GeneratedImage, caption: str) -> None:
