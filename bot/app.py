@@ -28,14 +28,16 @@ from .handlers import build_router
 from .heap import frozen_heap
 from .i18n import CatalogI18n, UserLocale, catalogs
 from .lazy_types import build_common_types
-from .middlewares.access import AccessGuard
+from .middlewares import setup_guards
 from .middlewares.inflight import InFlight
 from .replies import AnswerSender, StreamingOptions
+from .services.admins import ChatAdmins
 from .services.chat import ChatService
 from .services.images import ImageService
 from .services.limits import RequestLimiter, limit_storage
 from .services.locks import ConversationLocks, KeyedLocks
 from .services.providers import build_chain
+from .services.status import StatusService
 from .storage import HistoryStore, open_store
 from .telegram import build_bot
 from .webhook import build_web_app
@@ -92,6 +94,8 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
                 system_prompt=settings.providers.system_prompt,
             ),
             image_service=ImageService(provider, provider_options=options, slots=slots),
+            status_service=StatusService(store, provider),
+            chat_admins=ChatAdmins(),
             answers=AnswerSender(
                 StreamingOptions(settings.streaming, settings.draft_interval, settings.edit_interval)
             ),
@@ -101,7 +105,7 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
             dispatcher.update.outer_middleware(redelivered)
         i18n = catalogs()
         UserLocale(i18n, settings.default_language).setup(dispatcher)  # outside AccessGuard: its refusal too
-        dispatcher.message.middleware(AccessGuard(settings.guards))
+        setup_guards(dispatcher, settings.guards)  # AccessGuard, then the handlers' rate flags
         dispatcher.include_router(build_router())
         dispatcher.shutdown.register(_drain)
         build_common_types()

@@ -89,11 +89,34 @@ def answer_file_caption() -> str:
     return _("The whole answer as a file.")
 
 
-def not_allowed(user_id: int | None) -> str:
-    refusal = _("Sorry, this bot is private: ask its owner to let you in.")
+def private_bot() -> str:
+    """The refusal alone (plain text: also a button's alert)."""
+    return _("Sorry, this bot is private: ask its owner to let you in.")
+
+
+def not_allowed(user_id: int | None, *, as_chat: bool = False) -> str:
+    """`as_chat`: the sender wrote as a group (anonymous admin) or a channel, and `user_id` is that chat's id."""
+    refusal = private_bot()
     if user_id is None:
         return refusal
+    if as_chat:
+        return refusal + " " + _("You are writing as a chat; its id is <code>{chat_id}</code>.").format(
+            chat_id=user_id
+        )
     return refusal + " " + _("Your Telegram id is <code>{user_id}</code>.").format(user_id=user_id)
+
+
+def conversation_busy() -> str:
+    return _("I'm still answering an earlier question here. Please try again in a minute.")
+
+
+def photo_not_allowed() -> str:
+    return _("I'm not allowed to send pictures in this chat. An admin can allow it in the chat's permissions.")
+
+
+def photo_refused(reason: str) -> str:
+    """`reason` is Telegram's error description, in English, inserted as it is."""
+    return _("Telegram did not accept the picture: {reason}").format(reason=escape(reason))
 
 
 def rate(limit: Rate) -> str:
@@ -114,6 +137,16 @@ def rate_limited(seconds: float, limit: Rate) -> str:
     return " ".join((
         # Translators: {rate} is one of the "{count}/min" texts.
         _("Slow down a little: the limit is {rate}.").format(rate=escape(rate(limit))),
+        ngettext("Try again in {seconds} s.", "Try again in {seconds} s.", wait).format(seconds=number(wait)),
+    ))
+
+
+def group_rate_limited(seconds: float, limit: Rate) -> str:
+    """The group's own limit (e.g. GROUP_DRAW_RATE) was reached, whoever in it asks."""
+    wait = max(1, round(seconds))
+    return " ".join((
+        # Translators: {rate} is one of the "{count}/min" texts; the limit is shared by everyone in the group.
+        _("This group has used up its limit of {rate}.").format(rate=escape(rate(limit))),
         ngettext("Try again in {seconds} s.", "Try again in {seconds} s.", wait).format(seconds=number(wait)),
     ))
 

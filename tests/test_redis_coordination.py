@@ -15,8 +15,9 @@ from aiogram.types import Update
 from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
 
+from bot.middlewares.redelivery import SkipRedelivered
 from bot.services.locks import ConversationBusy
-from bot.services.replicas import RedisLocks, SkipRedelivered
+from bot.services.replicas import RedisLocks
 from bot.storage import ConversationKey
 from bot.storage.redis import connect_redis
 from tests.redis_server import free_port

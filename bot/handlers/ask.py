@@ -1,4 +1,8 @@
-"""/ask, replies to the bot's messages, and plain text in private chats: one conversation turn each."""
+"""/ask, replies to the bot's messages, and plain text in private chats: one conversation turn each.
+
+Guards are declared: the "ask" rate flag (RateLimit middleware) and the Prompt filter; a request the filter
+refuses (nothing to ask, or too long) falls through to `explain_prompt`, which costs no rate.
+"""
 
 from __future__ import annotations
 
@@ -16,20 +20,25 @@ from provider import ProviderError
 from .. import texts
 from ..config import Settings
 from ..conversation import conversation_key, topic_id
+from ..filters import Prompt
 from ..replies import AnswerSender
 from ..services.chat import ChatService, TurnCancelled
-from ..services.limits import RequestLimiter
-from .input import clean_prompt, over_limit
+from ..services.locks import ConversationBusy
+from ..services.prompts import clean_prompt
 
 logger = logging.getLogger(__name__)
+
+ASK = {"rate": "ask"}
 
 
 def build_router() -> Router:
     router = Router(name="ask")
-    router.message.register(ask_command, Command("ask"))
+    router.message.register(answer_question, Command("ask"), Prompt(quote=True), flags=ASK)
+    router.message.register(explain_prompt, Command("ask"))
     plain_text = F.text & ~F.text.startswith("/")
-    router.message.register(ask_text, plain_text, F.chat.type == ChatType.PRIVATE)
-    router.message.register(ask_text, plain_text, replies_to_me)
+    for addressed in (F.chat.type == ChatType.PRIVATE, replies_to_me):
+        router.message.register(answer_question, plain_text, addressed, Prompt(quote=True), flags=ASK)
+        router.message.register(explain_prompt, plain_text, addressed)
     return router
 
 
@@ -38,35 +47,18 @@ async def replies_to_me(message: Message, bot: Bot) -> bool:
     return bool(replied and replied.from_user and replied.from_user.id == bot.id)
 
 
-async def ask_command(
-    message: Message, command: CommandObject, chat_service: ChatService, answers: AnswerSender,
-    settings: Settings, limiter: RequestLimiter,
-) -> None:
-    await answer_question(message, command.args or "", chat_service, answers, settings, limiter)
-
-
-async def ask_text(
-    message: Message, chat_service: ChatService, answers: AnswerSender, settings: Settings, limiter: RequestLimiter
-) -> None:
-    await answer_question(message, message.text or "", chat_service, answers, settings, limiter)
-
-
-async def answer_question(
-    message: Message, question: str, chat_service: ChatService, answers: AnswerSender, settings: Settings,
-    limiter: RequestLimiter,
-) -> None:
-    question = clean_prompt(question)
-    if not question:
-        await message.reply(texts.ask_usage())
-        return
+async def explain_prompt(message: Message, settings: Settings, command: CommandObject | None = None) -> None:
+    """What Prompt refused: nothing visible to ask, or a question over MAX_PROMPT_CHARS."""
+    question = clean_prompt(command.args or "" if command is not None else message.text or "")
     if len(question) > settings.max_prompt_chars:
         logger.info("chat=%s: question refused, %d chars > %d", message.chat.id, len(question),
                     settings.max_prompt_chars)
         await message.reply(texts.too_long(len(question), settings.max_prompt_chars))
-        return
-    if await over_limit(message, limiter, "ask"):
-        return
+    else:
+        await message.reply(texts.ask_usage())
 
+
+async def answer_question(message: Message, prompt: str, chat_service: ChatService, answers: AnswerSender) -> None:
     async def deliver_with_typing(chunks: AsyncIterator[str]) -> str:
         assert message.bot is not None
         async with ChatActionSender.typing(bot=message.bot, chat_id=message.chat.id,
@@ -74,10 +66,13 @@ async def answer_question(
             return await answers.deliver(message, chunks)
 
     try:
-        await chat_service.ask(conversation_key(message), question, deliver_with_typing,
+        await chat_service.ask(conversation_key(message), prompt, deliver_with_typing,
                                on_queued=lambda: message.reply(texts.queued()))
     except TurnCancelled:
         logger.info("chat=%s: answer cancelled by the user", message.chat.id)
+    except ConversationBusy as error:
+        logger.warning("chat=%s: conversation busy: %s", message.chat.id, error)
+        await message.reply(texts.conversation_busy())
     except ProviderError as error:
         logger.warning("chat=%s: provider failed: %s", message.chat.id, error)
         await message.reply(texts.model_failed(error.reason))

@@ -6,9 +6,8 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from provider import FallbackProvider
-
 from .. import texts
+from ..services.status import StatusService
 
 
 def build_router() -> Router:
@@ -17,5 +16,5 @@ def build_router() -> Router:
     return router
 
 
-async def show_model(message: Message, provider_chain: FallbackProvider) -> None:
-    await message.reply(texts.provider_chain(provider_chain.status()))
+async def show_model(message: Message, status_service: StatusService) -> None:
+    await message.reply(texts.provider_chain(status_service.providers()))

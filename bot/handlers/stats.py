@@ -6,22 +6,22 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from provider import FallbackProvider
-
 from .. import texts
-from ..config import Settings
-from ..storage import HistoryStore
+from ..filters import IsAdmin
+from ..services.status import StatusService
 
 
 def build_router() -> Router:
     router = Router(name="stats")
-    router.message.register(stats, Command("stats"))
+    router.message.register(stats, Command("stats"), IsAdmin())
+    router.message.register(admins_only, Command("stats"))
     return router
 
 
-async def stats(message: Message, settings: Settings, store: HistoryStore, provider_chain: FallbackProvider) -> None:
-    if message.from_user is None or message.from_user.id not in settings.guards.admins:
-        await message.reply(texts.admins_only())
-        return
-    stored = await store.stats()
-    await message.reply(texts.stats(stored.conversations, stored.turns, provider_chain.status()))
+async def stats(message: Message, status_service: StatusService) -> None:
+    found = await status_service.stats()
+    await message.reply(texts.stats(found.conversations, found.turns, found.providers))
+
+
+async def admins_only(message: Message) -> None:
+    await message.reply(texts.admins_only())

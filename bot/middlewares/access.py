@@ -1,4 +1,9 @@
-"""ALLOWED_USERS / ALLOWED_CHATS: strangers get one polite refusal per chat and hour, nothing more."""
+"""ALLOWED_USERS / ALLOWED_CHATS: strangers get one polite refusal per chat and hour, nothing more.
+
+The sender is `senders.sender_id`: a message sent as a channel is checked by the channel's id (ALLOWED_USERS
+may list it), one sent as the group by an anonymous admin by the group's id, which is also the chat, so an
+ALLOWED_CHATS group's anonymous admins are let in. The placeholder accounts' ids never count.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,19 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import Message, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from cachetools import TTLCache
 
 from .. import texts
 from ..config import GuardSettings
+from ..senders import event_chat, sender_id, speaks_as_chat
 
 logger = logging.getLogger(__name__)
 
 
 class AccessGuard(BaseMiddleware):
-    """An inner message middleware: it runs only for messages a handler would take, so group chatter
-    that is not addressed to the bot never triggers a refusal."""
+    """An inner middleware for messages and callback queries: it runs only for events a handler would take,
+    so group chatter that is not addressed to the bot never triggers a refusal."""
 
     def __init__(self, guards: GuardSettings, refusal_interval: float = 3600.0) -> None:
         self._guards = guards
@@ -30,12 +36,15 @@ class AccessGuard(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        assert isinstance(event, Message)
-        user_id = event.from_user.id if event.from_user else None
-        if self._guards.allows(user_id, event.chat.id):
+        sender = sender_id(event)
+        chat = event_chat(event)
+        chat_id = chat.id if chat is not None else sender
+        if chat_id is not None and self._guards.allows(sender, chat_id):
             return await handler(event, data)
-        logger.info("chat=%s user=%s: not allowed; request dropped", event.chat.id, user_id)
-        if event.chat.id not in self._refused:
+        logger.info("chat=%s sender=%s: not allowed; request dropped", chat_id, sender)
+        if isinstance(event, CallbackQuery):  # answered every time: an unanswered button keeps spinning
+            await event.answer(texts.private_bot(), show_alert=True)
+        elif isinstance(event, Message) and event.chat.id not in self._refused:
             self._refused[event.chat.id] = True
-            await event.reply(texts.not_allowed(user_id))
+            await event.reply(texts.not_allowed(sender, as_chat=speaks_as_chat(event)))
         return None

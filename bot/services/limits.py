@@ -1,9 +1,17 @@
-"""Per-user request rates (moving window), shared across replicas when the store is Redis."""
+"""Request rates (moving window) per sender and, optionally, per group; shared across replicas when the store
+is Redis.
+
+Handlers never call this: the RateLimit middleware (bot/middlewares/rate.py) does, for handlers that declare
+`flags={"rate": kind}`.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
 
 from cachetools import TTLCache
 from limits import RateLimitItem, RateLimitItemPerSecond
@@ -14,39 +22,80 @@ from ..config import GuardSettings, Rate, StorageConfig
 
 logger = logging.getLogger(__name__)
 
+Scope = Literal["sender", "chat"]
+
+
+@dataclass(frozen=True)
+class Limited:
+    """A refused request: which limit it hit (the sender's own, or the group's), that rate, and the seconds
+    until a request is free again."""
+
+    scope: Scope
+    rate: Rate
+    wait: float
+
 
 class RequestLimiter:
-    def __init__(self, guards: GuardSettings, storage: Storage | None = None, notice_interval: float = 60.0) -> None:
+    """Kinds are "ask" and "draw" (ASK_RATE, DRAW_RATE per sender); `chat_rates` adds a rate per group chat for
+    some kinds (e.g. {"draw": GROUP_DRAW_RATE}). ADMINS are never limited."""
+
+    def __init__(
+        self,
+        guards: GuardSettings,
+        storage: Storage | None = None,
+        notice_interval: float = 60.0,
+        *,
+        chat_rates: Mapping[str, Rate] | None = None,
+    ) -> None:
         self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
         # Who was told to wait recently: someone hammering the command gets one answer a minute, not one each.
-        self._told: TTLCache[tuple[str, int], bool] = TTLCache(maxsize=100_000, ttl=notice_interval)
+        self._told: TTLCache[tuple[str, Scope, int], bool] = TTLCache(maxsize=100_000, ttl=notice_interval)
         self._items: dict[str, tuple[Rate, RateLimitItem]] = {
             "ask": (guards.ask_rate, _item(guards.ask_rate)),
             "draw": (guards.draw_rate, _item(guards.draw_rate)),
         }
+        self._chat_items = {kind: (rate, _item(rate)) for kind, rate in (chat_rates or {}).items()}
         self._exempt = guards.admins
 
     def rate(self, kind: str) -> Rate:
         return self._items[kind][0]
 
-    async def wait_time(self, kind: str, user_id: int) -> float:
-        """0 when the request may go ahead (it is counted), else the seconds until one is free again."""
-        if user_id in self._exempt:
-            return 0.0
-        _, item = self._items[kind]
-        if await self._limiter.hit(item, kind, str(user_id)):
-            return 0.0
-        stats = await self._limiter.get_window_stats(item, kind, str(user_id))
-        wait = max(1.0, stats.reset_time - time.time())
-        logger.info("user=%s: %s rate limit reached, %.0f s to wait", user_id, kind, wait)
-        return wait
+    def chat_rate(self, kind: str) -> Rate | None:
+        found = self._chat_items.get(kind)
+        return found[0] if found else None
 
-    def first_notice(self, kind: str, user_id: int) -> bool:
-        """True once per notice interval for a limited user: whether to say so again."""
-        if (kind, user_id) in self._told:
+    async def check(self, kind: str, sender_id: int, chat_id: int | None = None) -> Limited | None:
+        """Count the request against the sender's rate and, when `chat_id` (a group) is given and `kind` has
+        a chat rate, against the group's. None when it may go ahead; otherwise which limit was hit.
+
+        A full group is checked before anything is counted, so a refused request costs the sender nothing.
+        """
+        if sender_id in self._exempt:
+            return None
+        chat = self._chat_items.get(kind) if chat_id is not None else None
+        chat_ids = (kind, "chat", str(chat_id))
+        if chat is not None and not await self._limiter.test(chat[1], *chat_ids):
+            return await self._refused("chat", chat, chat_ids)
+        sender = self._items[kind]
+        sender_ids = (kind, str(sender_id))
+        if not await self._limiter.hit(sender[1], *sender_ids):
+            return await self._refused("sender", sender, sender_ids)
+        if chat is not None and not await self._limiter.hit(chat[1], *chat_ids):  # another request came first
+            return await self._refused("chat", chat, chat_ids)
+        return None
+
+    def first_notice(self, kind: str, limited: Limited, key: int) -> bool:
+        """True once per notice interval for a limited sender or group (`key`): whether to say so again."""
+        if (kind, limited.scope, key) in self._told:
             return False
-        self._told[kind, user_id] = True
+        self._told[kind, limited.scope, key] = True
         return True
+
+    async def _refused(self, scope: Scope, limit: tuple[Rate, RateLimitItem], ids: tuple[str, ...]) -> Limited:
+        stats = await self._limiter.get_window_stats(limit[1], *ids)
+        wait = max(1.0, stats.reset_time - time.time())
+        logger.info("%s %s: %s rate limit reached, %.0f s to wait", scope, ids[-1], ids[0], wait)
+        return Limited(scope, limit[0], wait)
 
 
 def limit_storage(config: StorageConfig, namespace: str = "aichats") -> Storage:

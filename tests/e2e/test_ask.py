@@ -12,7 +12,7 @@ from bot.config import Settings
 from tests.emulators import AiChatsEmulator, TelegramEmulator
 from tests.telegram_html import telegram_len
 
-from .conftest import USER, RunBot, visible
+from .conftest import GROUP, USER, RunBot, visible
 
 
 async def test_ask_replies_with_formatted_answer_and_typing(app: Application, tg: TelegramEmulator,
@@ -200,3 +200,37 @@ async def test_private_chat_hints(app: Application, tg: TelegramEmulator, ai: Ai
     assert {c.params["text"] for c in calls} == {texts.text_only(), texts.unknown_command("frobnicate")}
     assert all(c.params["chat_id"] == USER for c in calls)
     assert ai.hits == {}
+
+
+async def test_ask_under_someone_elses_message_brings_it_along(app: Application, tg: TelegramEmulator,
+                                                               ai: AiChatsEmulator) -> None:
+    ai.answers = ["A summary.", "Friday.", "Noted."]
+    group = {"chat_type": "supergroup", "chat_id": GROUP}
+    notice = tg.push_message("The meeting moves to Friday.\nBring the slides.", user_id=8, **group)["message"]
+    tg.push_message("/ask@TestAiBot summarise this", user_id=7, reply_to_message_id=notice["message_id"], **group)
+    [summary] = await tg.wait_for("sendMessage")
+    tg.push_message("/ask@TestAiBot", user_id=7, reply_to_message_id=notice["message_id"], **group)
+    await tg.wait_for("sendMessage", count=2)
+    tg.push_message("/ask@TestAiBot thanks", user_id=7, reply_to_message_id=summary.result["message_id"], **group)
+    await tg.wait_for("sendMessage", count=3)
+
+    quoted = "> The meeting moves to Friday.\n> Bring the slides.\n\nsummarise this"
+    assert ai.chat_prompts[0] == quoted  # the quoted text, then the question
+    # Stored as asked; "/ask" alone asks about the message itself; a reply to the bot quotes nothing.
+    assert ai.chat_prompts[1].endswith("User: The meeting moves to Friday.\nBring the slides.\nAssistant:")
+    assert ai.chat_prompts[1].startswith(f"User: {quoted}\nAssistant: A summary.")
+    assert ai.chat_prompts[2].endswith("\nUser: thanks\nAssistant:")
+
+
+async def test_a_long_quoted_message_is_cut_not_refused(run_bot: RunBot, settings: Settings, tg: TelegramEmulator,
+                                                        ai: AiChatsEmulator) -> None:
+    long_text = "word " * 400  # 2,000 characters
+    async with run_bot(dataclasses.replace(settings, max_prompt_chars=300)):
+        original = tg.push_message(long_text, user_id=8, chat_type="supergroup", chat_id=GROUP)["message"]
+        tg.push_message("/ask@TestAiBot what is this?", user_id=7, chat_type="supergroup", chat_id=GROUP,
+                        reply_to_message_id=original["message_id"])
+        await tg.wait_for("sendMessage")
+
+    [prompt] = ai.chat_prompts
+    assert len(prompt) <= 300 and prompt.startswith("> word word")
+    assert prompt.endswith("…\n\nwhat is this?")

@@ -6,7 +6,7 @@ from bot import texts
 from bot.app import Application
 from tests.emulators import AiChatsEmulator, TelegramEmulator, png_bytes
 
-from .conftest import visible
+from .conftest import GROUP, visible
 
 
 async def test_draw_sends_the_exact_image_as_a_photo(app: Application, tg: TelegramEmulator,
@@ -77,3 +77,31 @@ async def test_draw_without_prompt_gets_usage(app: Application, tg: TelegramEmul
 
     assert usage.params["text"] == texts.draw_usage()
     assert ai.hits == {}
+
+
+async def test_a_photo_refused_for_its_dimensions_goes_out_as_a_document(
+    app: Application, tg: TelegramEmulator, ai: AiChatsEmulator
+) -> None:
+    tg.fail_next("sendPhoto", status=400, description="Bad Request: PHOTO_INVALID_DIMENSIONS")
+    tg.push_message("/draw a tall tower")
+
+    [document] = await tg.wait_for("sendDocument")
+
+    assert document.files["document"].data == ai.image_bytes
+    assert tg.calls_of("sendMessage") == []
+
+
+async def test_other_photo_refusals_are_explained_not_sent_as_files(
+    app: Application, tg: TelegramEmulator, ai: AiChatsEmulator
+) -> None:
+    tg.fail_next("sendPhoto", status=400, description="Bad Request: not enough rights to send photos to the chat")
+    tg.push_message("/draw a cat", chat_type="supergroup", chat_id=GROUP)
+    [no_rights] = await tg.wait_for("sendMessage")
+    tg.fail_next("sendPhoto", status=400, description="Bad Request: TOPIC_CLOSED")
+    tg.push_message("/draw a dog")
+    [_, other] = await tg.wait_for("sendMessage", count=2)
+
+    assert no_rights.params["text"] == texts.photo_not_allowed()
+    assert other.params["text"] == texts.photo_refused("TOPIC_CLOSED")
+    assert tg.calls_of("sendDocument") == []
+    assert ai.image_prompts == ["a cat", "a dog"]

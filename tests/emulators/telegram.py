@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from . import tg_admin, tg_media, tg_messages  # noqa: F401  (import registers the methods)
+from . import tg_admin, tg_media, tg_members, tg_messages  # noqa: F401  (import registers the methods)
 from ._server import Broadcast, LocalServer, abort_connection
 from .tg_chats import ChatStore
 from .tg_models import (

@@ -33,6 +33,10 @@ class ChatStore:
         self._last_id: dict[int, int] = {}
         self.files: dict[str, StoredFile] = {}
         self._file_seq = itertools.count(1)
+        # chat id -> user id -> (status, extra ChatMember fields), set by tests (see tg_members)
+        self.members: dict[int, dict[int, tuple[str, dict[str, Any]]]] = {}
+        # callback query id -> the query as pushed, plus "answer" once answerCallbackQuery took it
+        self.callback_queries: dict[str, dict[str, Any]] = {}
 
     # chats -----------------------------------------------------------------
     def register_chat(self, chat: dict[str, Any]) -> None:
@@ -44,6 +48,11 @@ class ChatStore:
 
     def is_known(self, chat_id: int) -> bool:
         return chat_id in self.chats or chat_id in self._messages
+
+    def set_member(self, chat_id: int, user_id: int, status: str = "administrator", **extra: Any) -> None:
+        """What getChatMember answers for this user: "creator", "administrator", "member", "restricted",
+        "left" or "kicked"; `extra` overrides fields (rights, ``until_date``...)."""
+        self.members.setdefault(chat_id, {})[user_id] = (status, extra)
 
     # messages --------------------------------------------------------------
     def next_message_id(self, chat_id: int) -> int:

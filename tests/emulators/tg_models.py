@@ -24,14 +24,14 @@ INT_FIELDS = frozenset(
     {
         "chat_id", "message_id", "message_thread_id", "draft_id", "offset", "limit", "timeout",
         "user_id", "from_chat_id", "reply_to_message_id", "max_connections", "duration", "width",
-        "height", "direct_messages_topic_id",
+        "height", "direct_messages_topic_id", "cache_time",
     }
 )  # fmt: skip
 BOOL_FIELDS = frozenset(
     {
         "disable_notification", "protect_content", "allow_sending_without_reply", "drop_pending_updates",
         "has_spoiler", "show_caption_above_media", "disable_content_type_detection", "allow_paid_broadcast",
-        "disable_web_page_preview", "can_stop", "keep_on_stop",
+        "disable_web_page_preview", "can_stop", "keep_on_stop", "show_alert",
     }
 )  # fmt: skip
 

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
 DEFAULT_USER_ID = 1001
+# The placeholder accounts Telegram puts in "from" when someone writes as a chat (the real sender is
+# "sender_chat"): an anonymous group admin, and a channel (a channel post in a group or its discussion).
+ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
 DEFAULT_CHAT_IDS: dict[str, int] = {"group": -4001, "supergroup": -1001000000001, "channel": -1001000000002}
 _COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@])")
 _MENTION_RE = re.compile(r"(?<![\w@/])@[A-Za-z0-9_]{5,32}(?!\w)")
@@ -69,12 +73,15 @@ class UpdateBuilders:
         caption: str | None = None,
         caption_entities: list[dict[str, Any]] | None = None,
         content: dict[str, Any] | None = None,
+        sender_chat: int | dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """A ``message`` update (``edited_message`` if ``edited``; ``channel_post`` for channels).
 
         ``edited=True`` needs ``message_id`` of the earlier message. ``thread_id`` makes a forum-topic
         message; in a supergroup without an explicit reply it replies to the topic's root message, as
         Telegram does. ``content`` merges extra message fields (media built by the other helpers).
+        ``sender_chat`` writes as a chat: the group's own id (an anonymous admin, ``from`` GroupAnonymousBot),
+        or a channel's id or chat object (``from`` Channel_Bot), as Telegram sends them.
         """
         if chat_id is None:
             chat_id = user_id if chat_type == "private" else DEFAULT_CHAT_IDS[chat_type]
@@ -94,6 +101,10 @@ class UpdateBuilders:
         }
         if chat_type == "channel":
             message["sender_chat"] = dict(chat)
+        elif sender_chat is not None:
+            as_chat = self._sender_chat(sender_chat, chat)
+            message["from"] = dict(ANONYMOUS_ADMIN if as_chat["id"] == chat_id else CHANNEL_BOT)
+            message["sender_chat"] = as_chat
         else:
             message["from"] = user
         if thread_id is not None:
@@ -121,6 +132,41 @@ class UpdateBuilders:
             message["edit_date"] = int(time.time())
         key = ("edited_" if edited else "") + ("channel_post" if chat_type == "channel" else "message")
         return {key: message}
+
+    def callback_query_update(
+        self,
+        data: str,
+        *,
+        message_id: int,
+        chat_id: int | None = None,
+        chat_type: ChatType = "private",
+        user_id: int = DEFAULT_USER_ID,
+        first_name: str = "Alice",
+        username: str | None = "alice",
+        language_code: str | None = "en",
+    ) -> dict[str, Any]:
+        """A ``callback_query`` update: ``user_id`` pressed a button with ``data`` under message ``message_id``
+        (which must be in the chat, usually one the bot sent). Its id can be answered once with
+        answerCallbackQuery; ``store.callback_queries[id]["answer"]`` then holds the answer."""
+        if chat_id is None:
+            chat_id = user_id if chat_type == "private" else DEFAULT_CHAT_IDS[chat_type]
+        message = self.store.as_reply(chat_id, message_id)
+        if message is None:
+            raise ValueError(f"message {message_id} is not in chat {chat_id}")
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        for key, value in (("username", username), ("language_code", language_code)):
+            if value is not None:
+                user[key] = value
+        query_id = str(4_000_000_000_000_000_000 + user_id * 1000 + len(self.store.callback_queries))
+        query = {
+            "id": query_id,
+            "from": user,
+            "message": message,
+            "chat_instance": str(abs(hash((chat_id, "instance"))) % 10**19),
+            "data": data,
+        }
+        self.store.callback_queries[query_id] = {"query": query}
+        return {"callback_query": query}
 
     def photo_update(self, image: bytes | None = None, *, caption: str | None = None, **kwargs: Any) -> dict[str, Any]:
         """A photo message; ``image`` defaults to a 64x48 PNG. The bot can getFile/download it."""
@@ -190,6 +236,14 @@ class UpdateBuilders:
         if chat_type == "supergroup" and (thread_id is not None or known.get("is_forum")):
             chat["is_forum"] = True
         return chat
+
+    def _sender_chat(self, sender: int | dict[str, Any], chat: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(sender, dict):
+            return dict(sender)
+        if sender == chat["id"]:
+            return dict(chat)
+        known = self.store.chats.get(sender, {})
+        return {"id": sender, "type": "channel", "title": known.get("title", "Test Channel")}
 
     def _topic_root(self, chat: dict[str, Any], user: dict[str, Any], thread_id: int) -> dict[str, Any]:
         return {
