@@ -94,7 +94,8 @@ def test_provider_chain_settings() -> None:
 
 def test_secrets_stay_out_of_the_settings_repr() -> None:
     s = Settings.from_env({"BOT_TOKEN": TOKEN, "PROVIDERS": "openai", "OPENAI_API_KEY": "sk-secret-value"})
-    assert s.providers.openai_api_key == "sk-secret-value"
+    assert s.providers.openai_api_key is not None
+    assert s.providers.openai_api_key.get_secret_value() == "sk-secret-value"
     assert "sk-secret-value" not in repr(s) and TOKEN not in repr(s)
 
 
