@@ -30,7 +30,7 @@ from .env import (
     Ids,
     Language,
     LogLevel,
-    Names,
+    ModelNames,
     Personas,
     Port,
     ProviderNames,
@@ -153,7 +153,7 @@ class Settings(BaseSettings):
     openai_base_url: BaseURL = DEFAULT_OPENAI_URL
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"
-    openai_models: Names = ()  # wins over OPENAI_MODEL when set
+    openai_models: ModelNames | None = None  # wins over OPENAI_MODEL when set
     openai_image_model: OptionalModel = "dall-e-3"
     openai_image_edit_model: OptionalModel = "gpt-image-1"
     openai_transcribe_model: OptionalModel = "whisper-1"

@@ -155,6 +155,12 @@ def _language(value: str) -> str:
     return value
 
 
+def _some_models(names: tuple[str, ...]) -> tuple[str, ...]:
+    if not names:
+        raise ValueError("must name one model or more, comma-separated; the first is the default")
+    return names
+
+
 PROVIDER_NAMES = ("aichats", "openai")
 
 
@@ -190,7 +196,7 @@ def _personas(value: object) -> Mapping[str, str]:
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 RateSpec = Annotated[Rate, BeforeValidator(_rate)]
 Ids = Annotated[frozenset[int], BeforeValidator(_ids)]
-Names = Annotated[tuple[str, ...], BeforeValidator(_items)]
+ModelNames = Annotated[tuple[str, ...], BeforeValidator(_items), AfterValidator(_some_models)]
 # Before validators run last first: lower-cased, then split.
 ProviderNames = Annotated[tuple[str, ...], BeforeValidator(_items), BeforeValidator(_lower),
                           AfterValidator(_provider_names)]
