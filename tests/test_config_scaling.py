@@ -101,3 +101,15 @@ def test_webhook_mode_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert "WEBHOOK_SECRET" in line and "required" in line
+
+
+def test_every_variable_is_documented_with_its_default() -> None:
+    example = dotenv_values(ROOT / ".env.example")
+    readme = (ROOT / "README.md").read_text()
+    defaults = Settings.from_env({"BOT_TOKEN": TOKEN})
+    for name, info in Settings.model_fields.items():
+        variable = str(info.validation_alias or info.alias)
+        assert variable in example, variable
+        assert f"`{variable}`" in readme, variable
+        if example[variable]:  # a line with a value shows the default
+            assert Settings.from_env({"BOT_TOKEN": TOKEN, variable: example[variable] or ""}) == defaults, name
