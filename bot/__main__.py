@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from urllib.parse import urlsplit
 
-from dotenv import load_dotenv
+from pydantic import SecretStr
 
 from .config import ConfigError, Settings
 from .logs import setup_logging
@@ -28,18 +27,15 @@ async def serve(settings: Settings) -> None:
 
 def _secrets(settings: Settings) -> list[str]:
     """Everything that must never reach a log line: tokens, keys, the webhook secret, a Redis password."""
-    secrets = [settings.bot_token, settings.providers.openai_api_key or ""]
-    if settings.webhook is not None:
-        secrets.append(settings.webhook.secret)
+    secrets = [value.get_secret_value() for _, value in settings if isinstance(value, SecretStr)]
     if settings.storage.url:
         secrets.append(urlsplit(settings.storage.url).password or "")
     return secrets
 
 
 def main() -> None:
-    load_dotenv(os.path.join(os.getcwd(), ".env"))
     try:
-        settings = Settings.from_env(os.environ)
+        settings = Settings.from_env()  # the environment, then .env in the working directory
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         raise SystemExit(2) from None

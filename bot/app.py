@@ -65,12 +65,12 @@ class Application:
 async def create_app(settings: Settings) -> AsyncIterator[Application]:
     """Open the store and the provider's connection pool; close both when the bot has stopped."""
     # Keys carry the bot id: bots sharing a Redis must not share conversations (chat ids are per user).
-    namespace = f"aichats:{extract_bot_id(settings.bot_token)}"
+    namespace = f"aichats:{extract_bot_id(settings.bot_token.get_secret_value())}"
     store = await open_store(settings.storage, settings.history_limit, ttl=settings.history_ttl, namespace=namespace)
     # No pool limit: MAX_CONCURRENT_REQUESTS bounds provider requests, and aiohttp's default of 100
     # connections would silently queue the rest in waves (1,000 /ask at a 1 s model: 11.2 s → 3.8 s; BENCHMARKS.md).
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-    bot = build_bot(settings.bot_token, settings.telegram_api_url)
+    bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
     try:
         provider = build_chain(settings)
         inflight = InFlight()
@@ -211,6 +211,7 @@ async def connect(
 
 async def _set_webhook(bot: Bot, webhook: WebhookConfig, allowed_updates: list[str] | None) -> None:
     try:
-        await bot.set_webhook(url=webhook.url, secret_token=webhook.secret, allowed_updates=allowed_updates)
+        secret = webhook.secret.get_secret_value()
+        await bot.set_webhook(url=webhook.url, secret_token=secret, allowed_updates=allowed_updates)
     except TelegramBadRequest as error:  # e.g. not HTTPS, or a port Telegram does not deliver to
         raise StartupError(f"setWebhook refused WEBHOOK_URL {webhook.url}: {error.message}") from None

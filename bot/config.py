@@ -1,52 +1,67 @@
-"""Settings read from the environment (and a `.env` file), validated once at start-up."""
+"""Settings read from the environment (and a `.env` file) by pydantic-settings, validated once at start-up.
+
+Each field is one environment variable (its name upper-cased, or the alias given); the bot reads the
+grouped views `providers`, `guards` and `webhook` built from them.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from functools import cached_property
+from types import MappingProxyType
+from typing import Annotated, Any
 
-from .env import ConfigError, Rate, http_url, ids, positive_float, positive_int, rate, switch
+from pydantic import BeforeValidator, Field, NonNegativeInt, PositiveInt, SecretStr, ValidationError, model_validator
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.sources import InitSettingsSource
 
-__all__ = ["ConfigError", "GuardSettings", "ProviderSettings", "Rate", "Settings", "StorageConfig", "WebhookConfig"]
+from .env import (
+    DEFAULT_STORAGE,
+    DEFAULT_WEBHOOK_PATH,
+    HEALTH_PATH,
+    LANGUAGES,
+    PROVIDER_NAMES,
+    BaseURL,
+    ConfigError,
+    GroupHistory,
+    Host,
+    Ids,
+    Language,
+    LogLevel,
+    ModelNames,
+    Personas,
+    Port,
+    ProviderNames,
+    Rate,
+    RateSpec,
+    Seconds,
+    StorageConfig,
+    Token,
+    WebhookPath,
+    WebhookSecret,
+    WebhookURL,
+    parse_storage_url,
+)
 
-DEFAULT_AICHATS_URL = "https://ai-chats.org"
-DEFAULT_STORAGE_URL = "sqlite:///data/bot.sqlite3"
+__all__ = ["DEFAULT_WEBHOOK_PATH", "HEALTH_PATH", "LANGUAGES", "PROVIDER_NAMES", "ConfigError", "GuardSettings",
+           "ProviderSettings", "Rate", "Settings", "StorageConfig", "WebhookConfig", "parse_storage_url"]
+
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
-PROVIDER_NAMES = ("aichats", "openai")
-# English (the source texts) and each catalog in bot/locales/; tests/test_i18n.py checks the two agree.
-LANGUAGES = ("en", "ru")
-
-# aiogram accepts any "<digits>:<something>"; Telegram's tokens are stricter, and a typo caught here
-# gives a clear message instead of a 401 loop later.
-_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
-_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+# Variables whose value must never be echoed in an error, even one pydantic words.
+_SECRET_VARIABLES = frozenset({"BOT_TOKEN", "OPENAI_API_KEY", "WEBHOOK_SECRET", "STORAGE_URL"})
+# Empty means "off" for these; for every other variable empty means its default.
+_EMPTY_IS_OFF = frozenset({"OPENAI_IMAGE_MODEL", "OPENAI_IMAGE_EDIT_MODEL", "OPENAI_TRANSCRIBE_MODEL"})
+_NOT_SET = {"BOT_TOKEN": "is not set; get a token from @BotFather and put it in .env"}
 
 
-@dataclass(frozen=True)
-class StorageConfig:
-    """Where conversation history lives: `kind` is "sqlite" (`path`), "redis" (`url`) or "memory"."""
-
-    kind: str
-    path: Path | None = None
-    url: str | None = field(default=None, repr=False)  # may carry a password
-
-
-DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
-HEALTH_PATH = "/healthz"
-# What Telegram accepts as setWebhook's secret_token (sent back in X-Telegram-Bot-Api-Secret-Token).
-_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-_PATH_RE = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WebhookConfig:
     """Webhook mode: Telegram posts to `base_url` + `path` (a TLS proxy in front); we listen on host:port."""
 
     base_url: str
-    secret: str = field(repr=False)
+    secret: SecretStr
     path: str = DEFAULT_WEBHOOK_PATH
     host: str = "127.0.0.1"
     port: int = 8080
@@ -56,63 +71,38 @@ class WebhookConfig:
         return self.base_url + self.path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ProviderSettings:
-    """Which model providers answer, in the order they are tried (`PROVIDERS`)."""
+    """Which model providers answer, in the order they are tried (`PROVIDERS`), and the OpenAI-compatible one."""
 
-    names: tuple[str, ...] = ("aichats",)
-    openai_base_url: str = DEFAULT_OPENAI_URL
-    openai_api_key: str | None = field(default=None, repr=False)
-    openai_model: str = "gpt-4o-mini"
-    openai_image_model: str | None = "dall-e-3"
-    system_prompt: str | None = None
+    names: tuple[str, ...]
+    openai_base_url: str
+    openai_api_key: SecretStr | None
+    openai_models: tuple[str, ...]  # never empty; the first is the default
+    openai_image_model: str | None
+    openai_image_edit_model: str | None
+    openai_transcribe_model: str | None
+    openai_vision: bool
+    system_prompt: str | None
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> ProviderSettings:
-        names = tuple(name.strip().lower() for name in env.get("PROVIDERS", "aichats").split(",") if name.strip())
-        unknown = [name for name in names if name not in PROVIDER_NAMES]
-        if not names or unknown or len(set(names)) != len(names):
-            raise ConfigError(
-                "PROVIDERS", f"must list some of {', '.join(PROVIDER_NAMES)} once each, e.g. openai,aichats"
-            )
-        base_url = http_url(env.get("OPENAI_BASE_URL", "").strip() or DEFAULT_OPENAI_URL, "OPENAI_BASE_URL")
-        api_key = env.get("OPENAI_API_KEY", "").strip() or None
-        if "openai" in names and api_key is None and base_url == DEFAULT_OPENAI_URL:
-            raise ConfigError("OPENAI_API_KEY", "is required for api.openai.com (or set OPENAI_BASE_URL)")
-        image_model = env.get("OPENAI_IMAGE_MODEL", "dall-e-3").strip() or None
-        return cls(
-            names=names,
-            openai_base_url=base_url,
-            openai_api_key=api_key,
-            openai_model=env.get("OPENAI_MODEL", "").strip() or "gpt-4o-mini",
-            openai_image_model=image_model,
-            system_prompt=env.get("SYSTEM_PROMPT", "").strip() or None,
-        )
+    @property
+    def openai_model(self) -> str:
+        return self.openai_models[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GuardSettings:
     """Who may use the bot and how much: the door to a paid or rate-limited model."""
 
-    allowed_users: frozenset[int] = frozenset()
-    allowed_chats: frozenset[int] = frozenset()
-    admins: frozenset[int] = frozenset()
-    ask_rate: Rate = Rate(10, 60)
-    draw_rate: Rate = Rate(3, 60)
-    max_concurrent_requests: int = 32
-    provider_timeout: float = 120.0
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> GuardSettings:
-        return cls(
-            allowed_users=ids(env, "ALLOWED_USERS"),
-            allowed_chats=ids(env, "ALLOWED_CHATS"),
-            admins=ids(env, "ADMINS"),
-            ask_rate=rate(env, "ASK_RATE", Rate(10, 60)),
-            draw_rate=rate(env, "DRAW_RATE", Rate(3, 60)),
-            max_concurrent_requests=positive_int(env, "MAX_CONCURRENT_REQUESTS", 32),
-            provider_timeout=positive_float(env, "PROVIDER_TIMEOUT", 120.0),
-        )
+    allowed_users: frozenset[int]
+    allowed_chats: frozenset[int]
+    admins: frozenset[int]
+    ask_rate: Rate
+    draw_rate: Rate
+    group_draw_rate: Rate
+    daily_tokens: int | None  # per user per day; None: unlimited
+    max_concurrent_requests: int
+    provider_timeout: float
 
     def allows(self, user_id: int | None, chat_id: int) -> bool:
         """Everyone when no list is set; otherwise a listed user, a listed chat or an admin."""
@@ -121,130 +111,158 @@ class GuardSettings:
         return user_id in self.allowed_users or user_id in self.admins or chat_id in self.allowed_chats
 
 
-@dataclass(frozen=True)
-class Settings:
-    bot_token: str = field(repr=False)
-    telegram_api_url: str | None = None
-    aichats_url: str = DEFAULT_AICHATS_URL
-    storage: StorageConfig = StorageConfig("sqlite", Path("data/bot.sqlite3"))
-    history_limit: int = 20
-    max_prompt_chars: int = 4000
-    log_level: str = "INFO"
-    streaming: bool = True
-    draft_interval: float = 0.75
-    edit_interval: float = 3.0
-    providers: ProviderSettings = ProviderSettings()
-    guards: GuardSettings = GuardSettings()
-    history_ttl: int | None = None  # seconds after its last turn that a conversation is forgotten (Redis)
-    webhook: WebhookConfig | None = None  # None: long polling
-    default_language: str | None = None  # None: each user's own Telegram language
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Settings:
-        """Build settings from a mapping of environment variables; raises ConfigError."""
-
-        def get(name: str, default: str = "") -> str:
-            return env.get(name, default).strip() or default
-
-        token = get("BOT_TOKEN")
-        if not token:
-            raise ConfigError("BOT_TOKEN", "is not set; get a token from @BotFather and put it in .env")
-        if not _TOKEN_RE.match(token):
-            raise ConfigError("BOT_TOKEN", "is malformed; expected '<digits>:<letters, digits, _ or ->'")
-        log_level = get("LOG_LEVEL", "INFO").upper()
-        if log_level not in _LOG_LEVELS:
-            raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(_LOG_LEVELS)}")
-        storage = parse_storage_url(get("STORAGE_URL", DEFAULT_STORAGE_URL))
-        history_ttl = positive_int(env, "HISTORY_TTL", 0) or None
-        if history_ttl and storage.kind != "redis":
-            raise ConfigError("HISTORY_TTL", "only the Redis store expires conversations; set STORAGE_URL=redis://...")
-        return cls(
-            bot_token=token,
-            telegram_api_url=http_url(get("TELEGRAM_API_URL"), "TELEGRAM_API_URL") or None,
-            aichats_url=http_url(get("AICHATS_URL", DEFAULT_AICHATS_URL), "AICHATS_URL"),
-            storage=storage,
-            history_limit=positive_int(env, "HISTORY_LIMIT", 20),
-            max_prompt_chars=positive_int(env, "MAX_PROMPT_CHARS", 4000),
-            log_level=log_level,
-            streaming=switch(env, "STREAMING", True),
-            draft_interval=positive_float(env, "DRAFT_INTERVAL", 0.75),
-            edit_interval=positive_float(env, "GROUP_EDIT_INTERVAL", 3.0),
-            providers=ProviderSettings.from_env(env),
-            guards=GuardSettings.from_env(env),
-            history_ttl=history_ttl,
-            webhook=_webhook(env),
-            default_language=_language(env, "DEFAULT_LANGUAGE"),
-        )
+def _off_if_empty(value: object) -> object:
+    return value or None
 
 
-def parse_storage_url(url: str) -> StorageConfig:
-    """`sqlite:///relative.db`, `sqlite:////absolute.db`, `redis[s]://[:password@]host[:port][/db]` or `memory://`."""
-    if url == "memory://":
-        return StorageConfig("memory")
-    if url.startswith(("redis://", "rediss://")):
-        return StorageConfig("redis", url=_redis_url(url))
-    if url.startswith("sqlite:///"):
-        path = url.removeprefix("sqlite:///")
-        if not path or path.endswith("/"):
-            raise ConfigError("STORAGE_URL", f"{url!r} names no database file")
-        return StorageConfig("sqlite", Path(path))
-    scheme = url.split("://", 1)[0] if "://" in url else url[:20]  # never the rest: it may hold a password
-    raise ConfigError(
-        "STORAGE_URL",
-        f"unknown storage {scheme!r}; use sqlite:///path/to/file.sqlite3, redis://host:6379/0 or memory://",
+OptionalModel = Annotated[str | None, BeforeValidator(_off_if_empty)]
+
+
+class Settings(BaseSettings):
+    """`Settings()` reads the environment, then `.env`; `Settings(field=...)` in code takes only what it is given."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", frozen=True, alias_generator=str.upper, validate_by_name=True,
+        validate_by_alias=True, enable_decoding=False, hide_input_in_errors=True,
     )
 
+    bot_token: Token
+    telegram_api_url: BaseURL | None = None
+    aichats_url: BaseURL = "https://ai-chats.org"
+    storage: Annotated[StorageConfig, BeforeValidator(parse_storage_url)] = Field(
+        DEFAULT_STORAGE, validation_alias="STORAGE_URL")
+    history_ttl: PositiveInt | None = None  # seconds after its last turn that a conversation is forgotten (Redis)
+    history_limit: PositiveInt = 20
+    history_chars: PositiveInt = 24000
+    history_images: NonNegativeInt = 2
+    group_history: GroupHistory = "shared"
+    max_prompt_chars: PositiveInt = 4000
+    max_document_chars: PositiveInt = 30000
+    max_image_bytes: PositiveInt = 10 * 1024 * 1024
+    max_images_per_draw: Annotated[int, Field(ge=1, le=10)] = 4
+    log_level: LogLevel = "INFO"
+    default_language: Language | None = None  # None: each user's own Telegram language
+    personas: Personas = Field(  # name -> prompt, read-only; empty without PERSONAS_FILE
+        default_factory=lambda: MappingProxyType({}), validation_alias="PERSONAS_FILE", repr=False)
+    streaming: bool = True
+    draft_interval: Seconds = 0.75
+    edit_interval: Seconds = Field(3.0, validation_alias="GROUP_EDIT_INTERVAL")
+    shutdown_timeout: Seconds = 25.0
 
-def _redis_url(url: str) -> str:
-    """Checked here so a typo stops the bot at start-up instead of failing every turn; never echoes a password."""
-    parts = urlsplit(url)
-    try:
-        parts.port  # noqa: B018  (raises ValueError for a malformed port)
-    except ValueError:
-        raise ConfigError("STORAGE_URL", "the Redis port must be a number from 1 to 65535") from None
-    if not parts.hostname:
-        raise ConfigError("STORAGE_URL", "a Redis URL needs a host, e.g. redis://127.0.0.1:6379/0")
-    db = parts.path.strip("/")
-    if db and not db.isdigit():
-        raise ConfigError("STORAGE_URL", f"the Redis database must be a number, got {db!r}")
-    return url
+    provider_names: ProviderNames = Field(("aichats",), validation_alias="PROVIDERS")
+    openai_base_url: BaseURL = DEFAULT_OPENAI_URL
+    openai_api_key: SecretStr | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_models: ModelNames | None = None  # wins over OPENAI_MODEL when set
+    openai_image_model: OptionalModel = "dall-e-3"
+    openai_image_edit_model: OptionalModel = "gpt-image-1"
+    openai_transcribe_model: OptionalModel = "whisper-1"
+    openai_vision: bool = True
+    system_prompt: str | None = None
 
+    allowed_users: Ids = frozenset()
+    allowed_chats: Ids = frozenset()
+    admins: Ids = frozenset()
+    ask_rate: RateSpec = Rate(10, 60)
+    draw_rate: RateSpec = Rate(3, 60)
+    group_draw_rate: RateSpec = Rate(20, 3600)
+    daily_tokens: NonNegativeInt | None = None  # 0: unlimited, as when unset
+    max_concurrent_requests: PositiveInt = 32
+    provider_timeout: Seconds = 120.0
 
-def _webhook(env: Mapping[str, str]) -> WebhookConfig | None:
-    """Webhook settings, all checked even in polling mode; None when WEBHOOK_URL is not set."""
+    webhook_url: WebhookURL | None = None  # http only for a local Bot API server
+    webhook_secret: WebhookSecret | None = None
+    webhook_path: WebhookPath = DEFAULT_WEBHOOK_PATH
+    web_server_host: Host = "127.0.0.1"
+    web_server_port: Port = 8080
 
-    def get(name: str, default: str = "") -> str:
-        return env.get(name, "").strip() or default
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Built in code (tests): exactly the arguments, nothing leaks in from the process or a .env file.
+        if isinstance(init_settings, InitSettingsSource) and init_settings.init_kwargs:
+            return (init_settings,)
+        return env_settings, dotenv_settings
 
-    secret = get("WEBHOOK_SECRET")
-    if secret and not _SECRET_RE.match(secret):
-        raise ConfigError("WEBHOOK_SECRET", "must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
-    path = get("WEBHOOK_PATH", DEFAULT_WEBHOOK_PATH)
-    if not _PATH_RE.match(path) or path == HEALTH_PATH:
-        raise ConfigError("WEBHOOK_PATH", f"must be a URL path like {DEFAULT_WEBHOOK_PATH} (not {HEALTH_PATH})")
-    host = get("WEB_SERVER_HOST", "127.0.0.1")
-    if any(c.isspace() or c == "/" for c in host):
-        raise ConfigError("WEB_SERVER_HOST", f"must be an address to listen on, e.g. 0.0.0.0, got {host!r}")
-    port = positive_int(env, "WEB_SERVER_PORT", 8080)
-    if port > 65535:
-        raise ConfigError("WEB_SERVER_PORT", f"must be a port from 1 to 65535, got {port}")
-    base_url = http_url(get("WEBHOOK_URL"), "WEBHOOK_URL")  # http only for a local Bot API server
-    if not base_url:
-        return None
-    if "?" in base_url or "#" in base_url:
-        raise ConfigError("WEBHOOK_URL", "must be a base URL without query or fragment; the path goes in WEBHOOK_PATH")
-    if not secret:
-        raise ConfigError(
-            "WEBHOOK_SECRET", "is required in webhook mode (WEBHOOK_URL is set): 1-256 characters of A-Z, a-z, 0-9, _ -"
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """From `env` alone, or (None) from the process environment and `.env`; raises ConfigError."""
+        try:
+            if env is None:
+                return cls()
+            # BOT_TOKEN="" (unset) first: with no arguments at all, Settings() would read the process environment.
+            return cls(**{"BOT_TOKEN": "", **{name: value for name, value in env.items() if name in _VARIABLES}})
+        except ValidationError as error:
+            raise _config_error(error.errors(include_url=False)[0]) from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_default(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        data = {name: value.strip() if isinstance(value, str) else value for name, value in data.items()}
+        return {name: value for name, value in data.items() if value != "" or name in _EMPTY_IS_OFF}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.history_ttl and self.storage.kind != "redis":
+            raise ConfigError("HISTORY_TTL", "only the Redis store expires conversations; set STORAGE_URL=redis://...")
+        if self.webhook_url and self.webhook_secret is None:
+            raise ConfigError(
+                "WEBHOOK_SECRET",
+                "is required in webhook mode (WEBHOOK_URL is set): 1-256 characters of A-Z, a-z, 0-9, _ -",
+            )
+        keyless = self.openai_api_key is None and self.openai_base_url == DEFAULT_OPENAI_URL
+        if "openai" in self.provider_names and keyless:
+            raise ConfigError("OPENAI_API_KEY", "is required for api.openai.com (or set OPENAI_BASE_URL)")
+        return self
+
+    @cached_property
+    def providers(self) -> ProviderSettings:
+        return ProviderSettings(
+            names=self.provider_names, openai_base_url=self.openai_base_url, openai_api_key=self.openai_api_key,
+            openai_models=self.openai_models or (self.openai_model,), openai_image_model=self.openai_image_model,
+            openai_image_edit_model=self.openai_image_edit_model, openai_transcribe_model=self.openai_transcribe_model,
+            openai_vision=self.openai_vision, system_prompt=self.system_prompt,
         )
-    return WebhookConfig(base_url, secret, path, host, port)
+
+    @cached_property
+    def guards(self) -> GuardSettings:
+        return GuardSettings(
+            allowed_users=self.allowed_users, allowed_chats=self.allowed_chats, admins=self.admins,
+            ask_rate=self.ask_rate, draw_rate=self.draw_rate, group_draw_rate=self.group_draw_rate,
+            daily_tokens=self.daily_tokens or None, max_concurrent_requests=self.max_concurrent_requests,
+            provider_timeout=self.provider_timeout,
+        )
+
+    @cached_property
+    def webhook(self) -> WebhookConfig | None:
+        """None: long polling. Every webhook variable is checked even then."""
+        if self.webhook_url is None or self.webhook_secret is None:
+            return None
+        return WebhookConfig(base_url=self.webhook_url, secret=self.webhook_secret, path=self.webhook_path,
+                             host=self.web_server_host, port=self.web_server_port)
 
 
-def _language(env: Mapping[str, str], name: str) -> str | None:
-    raw = env.get(name, "").strip().lower()
-    if raw and raw not in LANGUAGES:
-        raise ConfigError(name, f"must be one of {', '.join(LANGUAGES)}, or empty to follow each user's language; "
-                                f"got {raw!r}")
-    return raw or None
+# Each field's environment variable, also under the field's own name (errors of settings built in code).
+_VARIABLES = {name: variable for field_name, info in Settings.model_fields.items()
+              for variable in [str(info.validation_alias or info.alias)] for name in (field_name, variable)}
 
 
+def _config_error(error: ErrorDetails) -> ConfigError:
+    """One line naming the variable; a value is echoed only by our own messages, never for a secret."""
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, ConfigError):
+        return cause
+    variable = _VARIABLES.get(str(error["loc"][0]), str(error["loc"][0])) if error["loc"] else "settings"
+    if error["type"] == "missing":
+        return ConfigError(variable, _NOT_SET.get(variable, "is not set"))
+    if isinstance(cause, ValueError):
+        return ConfigError(variable, str(cause))
+    problem = error["msg"][:1].lower() + error["msg"][1:]
+    if variable not in _SECRET_VARIABLES and isinstance(error.get("input"), str):
+        problem += f", got {error['input']!r}"
+    return ConfigError(variable, problem)

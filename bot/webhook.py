@@ -53,7 +53,8 @@ def build_web_app(app: Application) -> tuple[web.Application, WebhookRequestHand
     web_app[STORE_KEY] = app.store
     # The dispatcher's start-up and shutdown (InFlight's drain) run in aiohttp's, the bot session still open.
     setup_application(web_app, app.dispatcher, bot=app.bot)
-    handler = WebhookRequestHandler(app.dispatcher, app.bot, handle_in_background=True, secret_token=webhook.secret)
+    secret = webhook.secret.get_secret_value()
+    handler = WebhookRequestHandler(app.dispatcher, app.bot, handle_in_background=True, secret_token=secret)
     handler.register(web_app, path=webhook.path)
     web_app.router.add_get(HEALTH_PATH, healthz)
     return web_app, handler

@@ -7,8 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from bot.config import ConfigError, Settings, StorageConfig
+from bot.__main__ import _secrets
+from bot.config import ConfigError, Rate, Settings, StorageConfig
+from tests.settings import changed
 
 TOKEN = "123456:AAH-test_token"
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,7 +97,8 @@ def test_provider_chain_settings() -> None:
 
 def test_secrets_stay_out_of_the_settings_repr() -> None:
     s = Settings.from_env({"BOT_TOKEN": TOKEN, "PROVIDERS": "openai", "OPENAI_API_KEY": "sk-secret-value"})
-    assert s.providers.openai_api_key == "sk-secret-value"
+    assert s.providers.openai_api_key is not None
+    assert s.providers.openai_api_key.get_secret_value() == "sk-secret-value"
     assert "sk-secret-value" not in repr(s) and TOKEN not in repr(s)
 
 
@@ -144,3 +148,130 @@ def test_an_unknown_storage_url_is_not_echoed_whole() -> None:
     with pytest.raises(ConfigError) as info:
         Settings.from_env({"BOT_TOKEN": TOKEN, "STORAGE_URL": "redis+sentinel://:hunter2@host:26379/0"})
     assert "redis+sentinel" in str(info.value) and "hunter2" not in str(info.value)
+
+
+def test_new_settings_defaults() -> None:
+    s = Settings.from_env({"BOT_TOKEN": TOKEN})
+    assert (s.shutdown_timeout, s.max_image_bytes, s.history_images, s.max_document_chars) == (25, 10485760, 2, 30000)
+    assert (s.group_history, s.history_chars, s.max_images_per_draw, dict(s.personas)) == ("shared", 24000, 4, {})
+    p = s.providers
+    assert (p.openai_vision, p.openai_transcribe_model, p.openai_image_edit_model) == (True, "whisper-1", "gpt-image-1")
+    assert (p.openai_models, p.openai_model) == (("gpt-4o-mini",), "gpt-4o-mini")
+    assert (str(s.guards.group_draw_rate), s.guards.daily_tokens) == ("20/h", None)
+
+
+def test_new_settings_parsed() -> None:
+    s = Settings.from_env({
+        "BOT_TOKEN": TOKEN, "SHUTDOWN_TIMEOUT": "5.5", "MAX_IMAGE_BYTES": "1000", "HISTORY_IMAGES": "0",
+        "OPENAI_VISION": "off", "OPENAI_TRANSCRIBE_MODEL": "", "MAX_DOCUMENT_CHARS": "99", "GROUP_HISTORY": "Per_User",
+        "HISTORY_CHARS": "500", "DAILY_TOKENS": "20000", "OPENAI_IMAGE_EDIT_MODEL": " ", "MAX_IMAGES_PER_DRAW": "10",
+        "GROUP_DRAW_RATE": "5/day", "OPENAI_MODELS": " gpt-4o , gpt-4o-mini,", "OPENAI_MODEL": "ignored",
+    })
+    assert (s.shutdown_timeout, s.max_image_bytes, s.history_images, s.max_document_chars) == (5.5, 1000, 0, 99)
+    assert (s.group_history, s.history_chars, s.max_images_per_draw) == ("per_user", 500, 10)
+    p = s.providers
+    assert (p.openai_vision, p.openai_transcribe_model, p.openai_image_edit_model) == (False, None, None)
+    assert (p.openai_models, p.openai_model) == (("gpt-4o", "gpt-4o-mini"), "gpt-4o")  # OPENAI_MODELS wins
+    assert (str(s.guards.group_draw_rate), s.guards.daily_tokens) == ("5/day", 20000)
+    assert Settings.from_env({"BOT_TOKEN": TOKEN, "DAILY_TOKENS": "0"}).guards.daily_tokens is None
+    assert Settings.from_env({"BOT_TOKEN": TOKEN, "OPENAI_MODEL": "llama3.2"}).providers.openai_models == ("llama3.2",)
+
+
+PERSONAS = 'Pirate = "Talk like a pirate."\n"Кот учёный" = """Answer\nin verse."""\n'
+
+
+def test_personas_file_is_read_once_at_start_up(tmp_path: Path) -> None:
+    (tmp_path / "personas.toml").write_text(PERSONAS, encoding="utf-8")
+    s = Settings.from_env({"BOT_TOKEN": TOKEN, "PERSONAS_FILE": str(tmp_path / "personas.toml")})
+    assert dict(s.personas) == {"Pirate": "Talk like a pirate.", "Кот учёный": "Answer\nin verse."}
+    with pytest.raises(TypeError):
+        s.personas["Pirate"] = "changed"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['Pirate = "Talk like', 'Pirate = ""', 'Pirate = 3', "[Pirate]\nprompt = 'x'", f'"{"n" * 33}" = "x"',
+     f'Pirate = "{"x" * 2001}"', '" " = "x"'],
+)
+def test_bad_personas_file_names_the_variable(tmp_path: Path, content: str) -> None:
+    (tmp_path / "personas.toml").write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^PERSONAS_FILE: "):
+        Settings.from_env({"BOT_TOKEN": TOKEN, "PERSONAS_FILE": str(tmp_path / "personas.toml")})
+    with pytest.raises(ConfigError, match=r"^PERSONAS_FILE: cannot read"):
+        Settings.from_env({"BOT_TOKEN": TOKEN, "PERSONAS_FILE": str(tmp_path / "missing.toml")})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("TELEGRAM_API_URL", "localhost:8081"), ("STREAMING", "maybe"), ("DRAFT_INTERVAL", "0"),
+     ("GROUP_EDIT_INTERVAL", "inf"), ("DEFAULT_LANGUAGE", "de"), ("ALLOWED_CHATS", "-100x"), ("SHUTDOWN_TIMEOUT", "-1"),
+     ("SHUTDOWN_TIMEOUT", "soon"), ("MAX_IMAGE_BYTES", "0"), ("MAX_IMAGE_BYTES", "10MB"), ("HISTORY_IMAGES", "-1"),
+     ("OPENAI_VISION", "sometimes"), ("MAX_DOCUMENT_CHARS", "0"), ("GROUP_HISTORY", "per_chat"),
+     ("HISTORY_CHARS", "0"), ("DAILY_TOKENS", "-5"), ("DAILY_TOKENS", "lots"), ("MAX_IMAGES_PER_DRAW", "0"),
+     ("MAX_IMAGES_PER_DRAW", "11"), ("GROUP_DRAW_RATE", "20"), ("OPENAI_MODELS", " , ")],
+)
+def test_every_variable_names_itself_in_one_line(variable: str, value: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"BOT_TOKEN": TOKEN, variable: value})
+    assert info.value.variable == variable
+    assert str(info.value).startswith(f"{variable}: ") and "\n" not in str(info.value)
+
+
+def test_errors_from_pydantic_read_like_ours() -> None:
+    with pytest.raises(ConfigError, match=r"^HISTORY_LIMIT: input should be a valid integer.*, got 'ten'$"):
+        Settings.from_env({"BOT_TOKEN": TOKEN, "HISTORY_LIMIT": "ten"})
+    with pytest.raises(ConfigError, match=r"^BOT_TOKEN: is not set; get a token from @BotFather"):
+        Settings.from_env({"BOT_TOKEN": "  "})
+
+
+def test_secret_values_are_never_echoed() -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"BOT_TOKEN": "12:ab cd"})
+    assert "ab cd" not in str(info.value)
+    s = Settings.from_env({"BOT_TOKEN": TOKEN, "OPENAI_API_KEY": "sk-secret-value", "WEBHOOK_URL": "https://x.example",
+                           "WEBHOOK_SECRET": "hook-secret", "STORAGE_URL": "redis://:hunter2@h:6379/0"})
+    shown = repr(s) + str(s) + repr(s.providers) + repr(s.webhook) + repr(s.storage)
+    for secret in (TOKEN, "sk-secret-value", "hook-secret", "hunter2"):
+        assert secret not in shown
+
+
+def test_log_redaction_gets_every_secret() -> None:
+    s = Settings.from_env({"BOT_TOKEN": TOKEN, "OPENAI_API_KEY": "sk-secret-value", "WEBHOOK_URL": "https://x.example",
+                           "WEBHOOK_SECRET": "hook-secret", "STORAGE_URL": "redis://:hunter2@h:6379/0"})
+    assert set(_secrets(s)) >= {TOKEN, "sk-secret-value", "hook-secret", "hunter2"}
+
+
+def test_settings_built_in_code_ignore_the_environment_and_dotenv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("HISTORY_LIMIT=7\nPROVIDERS=openai\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MAX_PROMPT_CHARS", "9")
+    s = Settings(bot_token=TOKEN, storage=StorageConfig("memory"))
+    assert (s.history_limit, s.max_prompt_chars, s.providers.names) == (20, 4000, ("aichats",))
+    assert Settings.from_env({"BOT_TOKEN": TOKEN}).history_limit == 20
+    with pytest.raises(ConfigError, match=r"^BOT_TOKEN"):
+        Settings.from_env({})
+    variant = changed(s, history_limit=3, ask_rate=Rate(1, 60))
+    assert (variant.history_limit, variant.guards.ask_rate, variant.storage.kind) == (3, Rate(1, 60), "memory")
+    with pytest.raises(ValidationError):
+        changed(s, history_limit=0)
+
+
+def test_the_environment_wins_over_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text(f"BOT_TOKEN={TOKEN}\nHISTORY_LIMIT=7\nMAX_PROMPT_CHARS=8\nUNRELATED=1\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MAX_PROMPT_CHARS", "9")
+    s = Settings.from_env()
+    assert (s.bot_token.get_secret_value(), s.history_limit, s.max_prompt_chars) == (TOKEN, 7, 9)
+
+
+def test_a_bad_value_stops_the_bot_before_aiogram_is_imported(tmp_path: Path) -> None:
+    probe = ("import runpy, sys\ntry:\n    runpy.run_module('bot', run_name='__main__')\n"
+             "except SystemExit as exit:\n    print(exit.code, 'aiogram' in sys.modules)\n")
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "BOT_TOKEN": TOKEN, "MAX_IMAGES_PER_DRAW": "50"},
+    )
+    assert result.stdout.split() == ["2", "False"], result.stderr
+    assert result.stderr.startswith("Configuration error: MAX_IMAGES_PER_DRAW: ")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
+from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings, StorageConfig, WebhookConfig
 
@@ -24,7 +25,8 @@ def test_polling_and_no_expiry_by_default() -> None:
 
 def test_webhook_defaults() -> None:
     hook = Settings.from_env(WEBHOOK).webhook
-    assert hook == WebhookConfig("https://bot.example.com", "abc_DEF-123", "/telegram/webhook", "127.0.0.1", 8080)
+    assert hook == WebhookConfig(base_url="https://bot.example.com", secret=SecretStr("abc_DEF-123"),
+                                 path="/telegram/webhook", host="127.0.0.1", port=8080)
     assert hook is not None and hook.url == "https://bot.example.com/telegram/webhook"
     assert "abc_DEF-123" not in repr(hook)
 
@@ -34,7 +36,8 @@ def test_webhook_values_parsed() -> None:
         **WEBHOOK, "WEBHOOK_URL": "http://127.0.0.1:8081", "WEBHOOK_PATH": "/hooks/tg-1", "WEB_SERVER_HOST": "0.0.0.0",
         "WEB_SERVER_PORT": "9000", "WEBHOOK_SECRET": "x" * 256,
     })
-    assert s.webhook == WebhookConfig("http://127.0.0.1:8081", "x" * 256, "/hooks/tg-1", "0.0.0.0", 9000)
+    assert s.webhook == WebhookConfig(base_url="http://127.0.0.1:8081", secret=SecretStr("x" * 256), path="/hooks/tg-1",
+                                      host="0.0.0.0", port=9000)
 
 
 @pytest.mark.parametrize(
@@ -98,3 +101,15 @@ def test_webhook_mode_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert "WEBHOOK_SECRET" in line and "required" in line
+
+
+def test_every_variable_is_documented_with_its_default() -> None:
+    example = dotenv_values(ROOT / ".env.example")
+    readme = (ROOT / "README.md").read_text()
+    defaults = Settings.from_env({"BOT_TOKEN": TOKEN})
+    for name, info in Settings.model_fields.items():
+        variable = str(info.validation_alias or info.alias)
+        assert variable in example, variable
+        assert f"`{variable}`" in readme, variable
+        if example[variable]:  # a line with a value shows the default
+            assert Settings.from_env({"BOT_TOKEN": TOKEN, variable: example[variable] or ""}) == defaults, name

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 
 from bot import texts
 from bot.app import Application
 from bot.config import Settings
 from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.settings import changed
 from tests.telegram_html import telegram_len
 
 from .conftest import GROUP, USER, RunBot, visible
@@ -63,7 +63,7 @@ async def test_empty_ask_gets_usage_and_no_request(app: Application, tg: Telegra
 
 async def test_too_long_question_is_refused_with_the_limit(run_bot: RunBot, settings: Settings,
                                                            tg: TelegramEmulator, ai: AiChatsEmulator) -> None:
-    async with run_bot(dataclasses.replace(settings, max_prompt_chars=50)):
+    async with run_bot(changed(settings, max_prompt_chars=50)):
         tg.push_message("/ask " + "x" * 51)
         [reply] = await tg.wait_for("sendMessage")
 
@@ -138,7 +138,7 @@ async def test_history_survives_a_restart(run_bot: RunBot, settings: Settings, t
 async def test_history_limit_keeps_the_latest_turns(run_bot: RunBot, settings: Settings, tg: TelegramEmulator,
                                                     ai: AiChatsEmulator) -> None:
     ai.answers = ["a1", "a2", "a3"]
-    async with run_bot(dataclasses.replace(settings, history_limit=2)):
+    async with run_bot(changed(settings, history_limit=2)):
         for n, question in enumerate(["q1", "q2", "q3"], start=1):
             tg.push_message(f"/ask {question}")
             await tg.wait_for("sendMessage", count=n)

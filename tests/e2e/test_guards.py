@@ -3,23 +3,22 @@ cap on provider calls, /stats, and the token never reaching a log."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 import pytest
 
 from bot import texts
 from bot.app import Application
-from bot.config import GuardSettings, Rate, Settings
+from bot.config import Rate, Settings
 from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.settings import changed
 
 from .conftest import GROUP, TOKEN, RunBot, visible
 
 
 def guarded(settings: Settings, **guards: object) -> Settings:
     """Guards as given; no streaming, so every answer is exactly one sendMessage."""
-    guard_settings = dataclasses.replace(GuardSettings(), **guards)  # type: ignore[arg-type]
-    return dataclasses.replace(settings, guards=guard_settings, streaming=False)
+    return changed(settings, streaming=False, **guards)
 
 
 async def test_strangers_get_one_refusal_and_reach_no_provider(

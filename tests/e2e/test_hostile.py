@@ -3,16 +3,16 @@ holds exactly what it held, plus the turns that were really answered."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 
 from bot import texts
-from bot.config import GuardSettings, Rate, Settings
+from bot.config import Rate, Settings
 from bot.storage import ConversationKey, Turn
 from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.settings import changed
 
 from .conftest import GROUP, USER, RunBot, visible
 
@@ -107,7 +107,7 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 async def test_hostile_input(case: Case, run_bot: RunBot, settings: Settings, tg: TelegramEmulator,
                              ai: AiChatsEmulator) -> None:
-    settings = dataclasses.replace(settings, streaming=False, guards=GuardSettings(provider_timeout=1.5))
+    settings = changed(settings, streaming=False, provider_timeout=1.5)
     key = ConversationKey(USER, 0)
     async with run_bot(settings) as app:
         ai.answers = ["seed answer"]
@@ -144,7 +144,7 @@ def test_there_are_at_least_thirty_cases() -> None:
 
 async def test_provider_connection_refused(run_bot: RunBot, settings: Settings, tg: TelegramEmulator,
                                            unused_tcp_port: int) -> None:
-    settings = dataclasses.replace(settings, aichats_url=f"http://127.0.0.1:{unused_tcp_port}")
+    settings = changed(settings, aichats_url=f"http://127.0.0.1:{unused_tcp_port}")
     async with run_bot(settings) as app:
         tg.push_message("/ask anyone?")
         [reply] = await tg.wait_for("sendMessage")
@@ -158,8 +158,7 @@ async def test_provider_connection_refused(run_bot: RunBot, settings: Settings, 
 async def test_200_concurrent_questions_in_one_conversation(run_bot: RunBot, settings: Settings,
                                                             tg: TelegramEmulator, ai: AiChatsEmulator) -> None:
     ai.responder = lambda prompt: "re " + prompt.rsplit("User: ", 1)[-1].removesuffix("\nAssistant:")
-    settings = dataclasses.replace(settings, streaming=False, history_limit=1000,
-                                   guards=GuardSettings(ask_rate=Rate(1000, 60)))
+    settings = changed(settings, streaming=False, history_limit=1000, ask_rate=Rate(1000, 60))
     async with run_bot(settings) as app:
         for n in range(200):
             tg.push_message(f"/ask q{n}")

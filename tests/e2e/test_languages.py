@@ -4,13 +4,13 @@ here, not taken from the catalogs, so a wrong or missing translation fails."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pytest
 
-from bot.config import GuardSettings, Rate, Settings
+from bot.config import Rate, Settings
 from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.settings import changed
 
 from .conftest import GROUP, RunBot
 
@@ -66,7 +66,7 @@ ASK_USAGE_RU = "Напишите вопрос после команды, нап�
 
 def quiet(settings: Settings, **changes: object) -> Settings:
     """No streaming, so every answer is exactly one sendMessage."""
-    return dataclasses.replace(settings, streaming=False, **changes)  # type: ignore[arg-type]
+    return changed(settings, streaming=False, **changes)
 
 
 def lang(user_id: int) -> str:
@@ -110,7 +110,7 @@ def russian_plural(n: int, one: str, few: str, many: str) -> str:
 
 
 async def test_rate_limit_in_both_languages(run_bot: RunBot, settings: Settings, tg: TelegramEmulator) -> None:
-    async with run_bot(quiet(settings, guards=GuardSettings(ask_rate=Rate(1, 60)))):
+    async with run_bot(quiet(settings, ask_rate=Rate(1, 60))):
         await ask_both(tg, "/ask first")
         english, russian = await ask_both(tg, "/ask second")
 
@@ -127,7 +127,7 @@ async def test_refusal_apology_and_file_caption_in_russian(
 ) -> None:
     """Texts from outside the handlers: the access guard, the error handler, the answer sender."""
     ai.answers = ["not delivered", "word " * 2_500]  # the second is over attach_over: it also comes as a file
-    async with run_bot(quiet(settings, guards=GuardSettings(allowed_users=frozenset({RU})))):
+    async with run_bot(quiet(settings, allowed_users=frozenset({RU}))):
         tg.push_message("/ask let me in", user_id=3, language_code="ru")
         [refusal] = await tg.wait_for("sendMessage")
         tg.fail_next("sendMessage", status=400, description="Bad Request: message is too long")

@@ -3,15 +3,15 @@ breaker, system prompts, images through b64_json, and /model."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.app import Application
-from bot.config import ProviderSettings, Settings
+from bot.config import Settings
 from tests.emulators import AiChatsEmulator, TelegramEmulator, png_bytes
 from tests.emulators.openai import OpenAIEmulator
+from tests.settings import changed
 
 from .conftest import RunBot, visible
 
@@ -25,9 +25,8 @@ async def oa() -> AsyncIterator[OpenAIEmulator]:
 
 
 def chained(settings: Settings, oa: OpenAIEmulator, names: tuple[str, ...], **extra: object) -> Settings:
-    providers = ProviderSettings(names=names, openai_base_url=oa.base_url, openai_api_key=KEY, openai_model="m1",
-                                 openai_image_model="img-1", **extra)  # type: ignore[arg-type]
-    return dataclasses.replace(settings, providers=providers)
+    return changed(settings, provider_names=names, openai_base_url=oa.base_url, openai_api_key=KEY,
+                   openai_model="m1", openai_image_model="img-1", **extra)
 
 
 async def test_failover_to_openai_then_breaker_skips_aichats(

@@ -3,7 +3,6 @@ flood control and parse-error fallbacks, all as the emulated Bot API sees them."
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from bot.config import Settings
 from bot.rendering import markdown_to_html
 from bot.replies import StreamingOptions
 from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.settings import changed
 from tests.telegram_html import telegram_len
 
 from .conftest import GROUP, RunBot, visible
@@ -31,7 +31,7 @@ async def test_private_chat_streams_throttled_drafts(run_bot: RunBot, settings: 
                                                      ai: AiChatsEmulator) -> None:
     ai.chunk_size, ai.chunk_delay = 6, 0.05
     ai.answers = [ANSWER]
-    async with run_bot(dataclasses.replace(settings, draft_interval=0.2)):
+    async with run_bot(changed(settings, draft_interval=0.2)):
         tg.push_message("/ask stream please")
         [final] = await tg.wait_for("sendMessage", timeout=10)
 
@@ -50,7 +50,7 @@ async def test_group_streams_by_throttled_edits_never_unchanged(
 ) -> None:
     ai.chunk_size, ai.chunk_delay = 6, 0.05
     ai.answers = [ANSWER]
-    async with run_bot(dataclasses.replace(settings, edit_interval=0.3)):
+    async with run_bot(changed(settings, edit_interval=0.3)):
         question = tg.push_message("/ask stream", chat_type="supergroup", chat_id=GROUP)["message"]
         await tg.wait_for("editMessageText", lambda c: c.params.get("parse_mode") == "HTML", timeout=10)
 
@@ -71,7 +71,7 @@ async def test_streaming_off_sends_one_message(run_bot: RunBot, settings: Settin
                                                ai: AiChatsEmulator) -> None:
     ai.chunk_size, ai.chunk_delay = 6, 0.02
     ai.answers = [ANSWER, ANSWER]
-    async with run_bot(dataclasses.replace(settings, streaming=False)):
+    async with run_bot(changed(settings, streaming=False)):
         tg.push_message("/ask private")
         tg.push_message("/ask group", chat_type="supergroup", chat_id=GROUP)
         calls = await tg.wait_for("sendMessage", count=2, timeout=10)
@@ -140,7 +140,7 @@ CORPUS = {path.stem: path.read_text(encoding="utf-8") for path in sorted((DATA /
 async def test_awkward_answers_arrive_as_valid_html(run_bot: RunBot, settings: Settings, tg: TelegramEmulator,
                                                     ai: AiChatsEmulator, sample: str) -> None:
     ai.answers = [CORPUS[sample]]
-    async with run_bot(dataclasses.replace(settings, streaming=False)):
+    async with run_bot(changed(settings, streaming=False)):
         tg.push_message("/ask go")
         calls = await tg.wait_for("sendMessage")
 

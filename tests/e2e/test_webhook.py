@@ -7,7 +7,6 @@ the bot's local port the way a TLS proxy in front of it would.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,10 +14,11 @@ import aiohttp
 import pytest
 
 from bot.app import Application, StartupError, create_app, run_webhook
-from bot.config import Settings, StorageConfig, WebhookConfig
+from bot.config import Settings, StorageConfig
 from bot.storage import ConversationKey
 from tests.emulators import AiChatsEmulator, TelegramEmulator
 from tests.redis_server import free_port
+from tests.settings import changed
 
 from .conftest import USER, visible
 
@@ -38,7 +38,9 @@ def settings(token: str, tg: TelegramEmulator, ai: AiChatsEmulator, redis_url: s
         telegram_api_url=tg.base_url,
         aichats_url=ai.base_url,
         storage=StorageConfig("redis", url=redis_url),
-        webhook=WebhookConfig(PUBLIC_URL, SECRET, port=free_port()),
+        webhook_url=PUBLIC_URL,
+        webhook_secret=SECRET,
+        web_server_port=free_port(),
     )
 
 
@@ -112,7 +114,7 @@ async def test_a_request_without_the_secret_gets_401_and_is_ignored(
 
 
 async def test_healthz_is_503_when_redis_is_down(settings: Settings, tg: TelegramEmulator) -> None:
-    down = dataclasses.replace(settings, storage=StorageConfig("redis", url=f"redis://127.0.0.1:{free_port()}/0"))
+    down = changed(settings, storage=StorageConfig("redis", url=f"redis://127.0.0.1:{free_port()}/0"))
     async with serving(down):
         status, _ = await get(local_url(down, "/healthz"))
     assert status == 503
