@@ -88,7 +88,10 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
             inflight=inflight,
             store=store,
             provider_chain=provider,
-            limiter=RequestLimiter(settings.guards, limit_storage(settings.storage, namespace)),
+            limiter=RequestLimiter(
+                settings.guards, limit_storage(settings.storage, namespace),
+                chat_rates={"draw": settings.guards.group_draw_rate},
+            ),
             chat_service=ChatService(
                 provider, store, locks=locks, provider_options=options, slots=slots,
                 system_prompt=settings.providers.system_prompt,

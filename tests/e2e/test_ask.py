@@ -225,7 +225,7 @@ async def test_ask_under_someone_elses_message_brings_it_along(app: Application,
 async def test_a_long_quoted_message_is_cut_not_refused(run_bot: RunBot, settings: Settings, tg: TelegramEmulator,
                                                         ai: AiChatsEmulator) -> None:
     long_text = "word " * 400  # 2,000 characters
-    async with run_bot(dataclasses.replace(settings, max_prompt_chars=300)):
+    async with run_bot(changed(settings, max_prompt_chars=300)):
         original = tg.push_message(long_text, user_id=8, chat_type="supergroup", chat_id=GROUP)["message"]
         tg.push_message("/ask@TestAiBot what is this?", user_id=7, chat_type="supergroup", chat_id=GROUP,
                         reply_to_message_id=original["message_id"])

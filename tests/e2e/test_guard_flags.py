@@ -3,7 +3,6 @@ IsAdmin with chat administrators, and both guards on button presses (callback qu
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -14,12 +13,13 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import texts
 from bot.app import Application, create_app, polling_in_background
-from bot.config import GuardSettings, Rate, Settings
+from bot.config import Rate, Settings
 from bot.filters import IsAdmin
 from bot.services.chat import ChatService
 from bot.services.limits import RequestLimiter
 from bot.services.locks import ConversationBusy
 from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.settings import changed
 
 from .conftest import GROUP, visible
 
@@ -27,8 +27,7 @@ Start = Callable[..., AbstractAsyncContextManager[Application]]
 
 
 def guarded(settings: Settings, **guards: object) -> Settings:
-    guard_settings = dataclasses.replace(GuardSettings(), **guards)  # type: ignore[arg-type]
-    return dataclasses.replace(settings, guards=guard_settings, streaming=False)
+    return changed(settings, streaming=False, **guards)
 
 
 @pytest.fixture
@@ -55,10 +54,10 @@ def start(settings: Settings) -> Start:
 
 
 async def test_a_group_rate_is_shared_by_the_group_and_says_which_limit_was_hit(
-    start: Start, tg: TelegramEmulator, ai: AiChatsEmulator
+    start: Start, tg: TelegramEmulator, ai: AiChatsEmulator, settings: Settings
 ) -> None:
     guards = {"draw_rate": Rate(1, 60)}
-    limiter = RequestLimiter(GuardSettings(draw_rate=Rate(1, 60)), chat_rates={"draw": Rate(2, 3600)})
+    limiter = RequestLimiter(changed(settings, draw_rate=Rate(1, 60)).guards, chat_rates={"draw": Rate(2, 3600)})
     group = {"chat_type": "supergroup", "chat_id": GROUP}
     async with start(guards=guards, limiter=limiter):
         tg.push_message("/draw@TestAiBot one", user_id=1, **group)

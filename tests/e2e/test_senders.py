@@ -3,12 +3,11 @@ admin checks and refusals, never the placeholder account's that every such messa
 
 from __future__ import annotations
 
-import dataclasses
-
 from bot import texts
-from bot.config import GuardSettings, Rate, Settings
+from bot.config import Rate, Settings
 from bot.senders import ANONYMOUS_ADMIN_ID, CHANNEL_BOT_ID
 from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.settings import changed
 
 from .conftest import GROUP, RunBot, visible
 
@@ -18,8 +17,7 @@ OTHER_CHANNEL = -1001000000888
 
 
 def guarded(settings: Settings, **guards: object) -> Settings:
-    guard_settings = dataclasses.replace(GuardSettings(), **guards)  # type: ignore[arg-type]
-    return dataclasses.replace(settings, guards=guard_settings, streaming=False)
+    return changed(settings, streaming=False, **guards)
 
 
 async def test_the_builder_shapes_messages_sent_as_a_chat_like_telegram(tg: TelegramEmulator) -> None:
