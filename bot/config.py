@@ -138,6 +138,7 @@ class Settings:
     history_ttl: int | None = None  # seconds after its last turn that a conversation is forgotten (Redis)
     webhook: WebhookConfig | None = None  # None: long polling
     default_language: str | None = None  # None: each user's own Telegram language
+    shutdown_timeout: float = 25.0  # seconds from SIGTERM to exit: answers in flight, then close
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -172,6 +173,7 @@ class Settings:
             providers=ProviderSettings.from_env(env),
             guards=GuardSettings.from_env(env),
             history_ttl=history_ttl,
+            shutdown_timeout=positive_float(env, "SHUTDOWN_TIMEOUT", 25.0),
             webhook=_webhook(env),
             default_language=_language(env, "DEFAULT_LANGUAGE"),
         )

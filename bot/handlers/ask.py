@@ -76,8 +76,9 @@ async def answer_question(
     try:
         await chat_service.ask(conversation_key(message), question, deliver_with_typing,
                                on_queued=lambda: message.reply(texts.queued()))
-    except TurnCancelled:
+    except TurnCancelled:  # parts already sent stay on screen: say that the answer ends there
         logger.info("chat=%s: answer cancelled by the user", message.chat.id)
+        await message.reply(texts.cancelled())
     except ProviderError as error:
         logger.warning("chat=%s: provider failed: %s", message.chat.id, error)
         await message.reply(texts.model_failed(error.reason))

@@ -15,8 +15,9 @@ from provider import ProviderError
 
 from .. import texts
 from ..config import Settings
-from ..conversation import topic_id
+from ..conversation import conversation_key, topic_id
 from ..rendering.units import cut_utf16
+from ..services.cancel import Cancellations, TurnCancelled
 from ..services.images import GeneratedImage, ImageService
 from ..services.limits import RequestLimiter
 from .input import clean_prompt, over_limit
@@ -34,7 +35,7 @@ def build_router() -> Router:
 
 async def draw(
     message: Message, command: CommandObject, image_service: ImageService, settings: Settings,
-    limiter: RequestLimiter,
+    limiter: RequestLimiter, cancels: Cancellations,
 ) -> None:
     prompt = clean_prompt(command.args or "")
     if not prompt:
@@ -54,8 +55,11 @@ async def draw(
         async with ChatActionSender.upload_photo(
             bot=message.bot, chat_id=message.chat.id, message_thread_id=topic_id(message)
         ):
-            image = await image_service.draw(prompt)
+            image = await cancels.run(conversation_key(message), image_service.draw(prompt))  # /cancel stops it
             await send_image(message, image, escape(cut_utf16(prompt, CAPTION_LIMIT)))
+    except TurnCancelled:
+        logger.info("chat=%s: drawing cancelled by the user", message.chat.id)
+        await message.reply(texts.cancelled())
     except ProviderError as error:
         logger.warning("chat=%s: image failed: %s", message.chat.id, error)
         await message.reply(texts.image_failed(error.reason))

@@ -14,9 +14,10 @@ from contextlib import asynccontextmanager
 import aiohttp
 import pytest
 
-from bot.app import Application, StartupError, create_app, run_webhook
+from bot.app import Application, StartupError, create_app
 from bot.config import Settings, StorageConfig, WebhookConfig
 from bot.storage import ConversationKey
+from bot.webhook import run_webhook
 from tests.emulators import AiChatsEmulator, TelegramEmulator
 from tests.redis_server import free_port
 
