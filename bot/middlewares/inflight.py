@@ -71,6 +71,8 @@ class InFlight(BaseMiddleware):
 
     async def drain(self, grace: float) -> bool:
         """Wait until no handler runs; False if some were still running after `grace` seconds."""
+        if self._idle.is_set():
+            return True
         try:
             await asyncio.wait_for(self._idle.wait(), grace)
         except TimeoutError:
@@ -95,6 +97,8 @@ class InFlight(BaseMiddleware):
         if await self.drain(remaining):
             return True
         unfinished = list(self._tasks)
+        if not unfinished:
+            return True
         logger.warning("Shutdown deadline reached: stopping %d unfinished answer(s); none of them is stored",
                        len(unfinished))
         for task in unfinished:
