@@ -18,6 +18,8 @@ class TcpProxy:
         self.port = 0
         self.closed_by_clients = 0  # blackholed connections the client gave up on
         self.connections = 0
+        self.accepted = asyncio.Event()  # set at the first connection
+        self.abandoned = asyncio.Event()  # set when a client gives up on a blackholed connection
 
     async def __aenter__(self) -> TcpProxy:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
@@ -49,6 +51,7 @@ class TcpProxy:
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        self.accepted.set()
         self._writers.add(writer)
         if self.blackholed:
             await self._swallow(reader)
@@ -81,3 +84,4 @@ class TcpProxy:
             while await reader.read(65536):
                 pass
         self.closed_by_clients += 1
+        self.abandoned.set()
