@@ -16,7 +16,8 @@ logger = logging.getLogger("bot")
 
 
 async def serve(settings: Settings) -> None:
-    from .app import create_app, run_polling, run_webhook
+    from .app import create_app, run_polling
+    from .webhook import run_webhook
 
     async with create_app(settings) as app:
         if settings.webhook is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from aiogram.exceptions import (
 )
 from aiogram.types import User
 from aiogram.utils.token import extract_bot_id
-from aiohttp import web
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
 from .commands import register_commands
@@ -32,6 +30,7 @@ from .middlewares import setup_guards
 from .middlewares.inflight import InFlight
 from .replies import AnswerSender, StreamingOptions
 from .services.admins import ChatAdmins
+from .services.cancel import Cancellations
 from .services.chat import ChatService
 from .services.images import ImageService
 from .services.limits import RequestLimiter, limit_storage
@@ -40,12 +39,8 @@ from .services.providers import build_chain
 from .services.status import StatusService
 from .storage import HistoryStore, open_store
 from .telegram import build_bot
-from .webhook import build_web_app
 
 logger = logging.getLogger(__name__)
-
-SHUTDOWN_GRACE_SECONDS = 30.0
-
 
 class StartupError(Exception):
     """The bot cannot start for a reason the operator must fix (e.g. a revoked token)."""
@@ -59,11 +54,15 @@ class Application:
     store: HistoryStore
     inflight: InFlight
     i18n: CatalogI18n
+    shutdown_timeout: float  # one deadline from the stop signal: answers in flight, background work, closing
 
 
 @asynccontextmanager
-async def create_app(settings: Settings) -> AsyncIterator[Application]:
-    """Open the store and the provider's connection pool; close both when the bot has stopped."""
+async def create_app(settings: Settings, *, shutdown_timeout: float | None = None) -> AsyncIterator[Application]:
+    """Open the store and the provider's connection pool; close both when the bot has stopped.
+
+    `shutdown_timeout` overrides SHUTDOWN_TIMEOUT (`settings.shutdown_timeout`).
+    """
     # Keys carry the bot id: bots sharing a Redis must not share conversations (chat ids are per user).
     namespace = f"aichats:{extract_bot_id(settings.bot_token.get_secret_value())}"
     store = await open_store(settings.storage, settings.history_limit, ttl=settings.history_ttl, namespace=namespace)
@@ -71,21 +70,35 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
     # connections would silently queue the rest in waves (1,000 /ask at a 1 s model: 11.2 s → 3.8 s; BENCHMARKS.md).
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+    cancels = Cancellations()
     try:
         provider = build_chain(settings)
         inflight = InFlight()
         locks: ConversationLocks = KeyedLocks()
         redelivered = None
+        store_errors: tuple[type[BaseException], ...] = ()
         if settings.storage.kind == "redis":  # replicas may share it
-            from .services.replicas import coordinate  # loads redis-py, which a bot on SQLite does without
+            # These load redis-py, which a bot on SQLite does without.
+            from limits.errors import StorageError
+            from redis.exceptions import RedisError
+
+            from .services.cancel_redis import RedisCancellations
+            from .services.replicas import coordinate
+            from .storage.redis import RedisHistoryStore
 
             locks, redelivered = coordinate(store, namespace)
+            assert isinstance(store, RedisHistoryStore)
+            cancels = RedisCancellations(store.redis, namespace)
+            store_errors = (RedisError, StorageError)
         options = {"session": http, "timeout": settings.guards.provider_timeout}
         slots = asyncio.Semaphore(settings.guards.max_concurrent_requests)  # shared by chat and images
         dispatcher = Dispatcher(
             disable_fsm=True,  # no handler keeps state between messages: skip a context per update
             settings=settings,
             inflight=inflight,
+            shutdown_timeout=settings.shutdown_timeout if shutdown_timeout is None else shutdown_timeout,
+            cancels=cancels,
+            store_errors=store_errors,  # errors router: "temporarily unavailable" instead of "went wrong"
             store=store,
             provider_chain=provider,
             limiter=RequestLimiter(
@@ -94,7 +107,7 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
             ),
             chat_service=ChatService(
                 provider, store, locks=locks, provider_options=options, slots=slots,
-                system_prompt=settings.providers.system_prompt,
+                system_prompt=settings.providers.system_prompt, cancels=cancels,
             ),
             image_service=ImageService(provider, provider_options=options, slots=slots),
             status_service=StatusService(store, provider),
@@ -112,17 +125,22 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
         dispatcher.include_router(build_router())
         dispatcher.shutdown.register(_drain)
         build_common_types()
+        await cancels.start()
         with frozen_heap():
-            yield Application(settings, bot, dispatcher, store, inflight, i18n)
+            yield Application(settings, bot, dispatcher, store, inflight, i18n,
+                              dispatcher.workflow_data["shutdown_timeout"])
     finally:
+        await cancels.close()
         await bot.session.close()
         await http.close()
         await store.close()
 
 
-async def _drain(inflight: InFlight) -> None:
-    """Runs when polling stops, before the bot's session closes: let answers on their way arrive."""
-    await inflight.drain(SHUTDOWN_GRACE_SECONDS)
+async def _drain(inflight: InFlight, shutdown_timeout: float) -> None:
+    """The dispatcher's shutdown, before the bot's session closes: let answers on their way arrive until the
+    deadline (set when the shutdown began, e.g. at SIGTERM in webhook mode), and stop the rest."""
+    inflight.begin_shutdown(shutdown_timeout)
+    await inflight.finish()
 
 
 async def run_polling(app: Application, *, handle_signals: bool = True) -> None:
@@ -145,41 +163,6 @@ async def polling_in_background(app: Application) -> AsyncIterator[None]:
     finally:
         await app.dispatcher.stop_polling()
         await task
-
-
-async def run_webhook(app: Application, *, stop: asyncio.Event | None = None) -> None:
-    """Register the webhook, serve it until SIGTERM/SIGINT (or `stop` is set), then drain and return.
-
-    Every replica registers the same URL and secret on start-up; none deletes it on the way out, since the
-    others go on serving it.
-    """
-    webhook = app.settings.webhook
-    assert webhook is not None, "webhook mode needs WEBHOOK_URL"
-    web_app, handler = build_web_app(app)
-    await connect(app.bot, app.i18n, webhook=webhook, allowed_updates=app.dispatcher.resolve_used_update_types(),
-                  default_language=app.settings.default_language)
-    runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
-    await runner.setup()  # emits the dispatcher's start-up
-    stopping = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    try:
-        try:
-            await web.TCPSite(runner, webhook.host, webhook.port).start()
-        except OSError as error:  # the port is taken, or the address is not this host's
-            raise StartupError(f"cannot listen on {webhook.host}:{webhook.port} ({error.strerror})") from None
-        logger.info("Webhook mode: serving %s on %s:%s", webhook.path, webhook.host, webhook.port)
-        if stop is None:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, stopping.set)
-        await stopping.wait()
-        logger.info("Stopping: no new updates; finishing the ones in flight")
-    finally:
-        if stop is None:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.remove_signal_handler(sig)
-        # Stops listening, runs the dispatcher's shutdown (InFlight's drain), waits for open requests.
-        await runner.cleanup()
-        await handler.wait_background(SHUTDOWN_GRACE_SECONDS)
 
 
 async def connect(

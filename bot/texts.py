@@ -69,12 +69,17 @@ def internal_error() -> str:
     return _("Something went wrong on my side. Please try again.")
 
 
+def store_unavailable() -> str:
+    return _("My memory is temporarily unavailable, so I can't answer right now. Please try again in a minute.")
+
+
 def queued() -> str:
     return _("⏳ I'm still answering the previous question here; yours is next.")
 
 
 def cancelled() -> str:
-    return _("Stopped. Nothing of that answer was kept.")
+    """Said by whoever stopped an answer or a drawing at /cancel: parts already sent stay on screen."""
+    return _("⏹ Stopped. Nothing of it was kept.")
 
 
 def nothing_to_cancel() -> str:

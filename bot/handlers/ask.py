@@ -68,8 +68,9 @@ async def answer_question(message: Message, prompt: str, chat_service: ChatServi
     try:
         await chat_service.ask(conversation_key(message), prompt, deliver_with_typing,
                                on_queued=lambda: message.reply(texts.queued()))
-    except TurnCancelled:
+    except TurnCancelled:  # parts already sent stay on screen: say that the answer ends there
         logger.info("chat=%s: answer cancelled by the user", message.chat.id)
+        await message.reply(texts.cancelled())
     except ConversationBusy as error:
         logger.warning("chat=%s: conversation busy: %s", message.chat.id, error)
         await message.reply(texts.conversation_busy())

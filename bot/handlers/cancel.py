@@ -1,4 +1,8 @@
-"""/cancel: stop the answer being written in this conversation."""
+"""/cancel: stop the answer being written, or the picture being drawn, in this conversation.
+
+The work may run on another replica; whoever stops it says so in the chat (see ask and draw), so this
+handler only answers when there was nothing to stop.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from aiogram.types import Message
 
 from .. import texts
 from ..conversation import conversation_key
-from ..services.chat import ChatService
+from ..services.cancel import Cancellations
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +25,8 @@ def build_router() -> Router:
     return router
 
 
-async def cancel(message: Message, chat_service: ChatService) -> None:
-    stopped = chat_service.cancel(conversation_key(message))
-    logger.info("chat=%s: /cancel (%s)", message.chat.id, "stopped an answer" if stopped else "nothing running")
-    await message.reply(texts.cancelled() if stopped else texts.nothing_to_cancel())
+async def cancel(message: Message, cancels: Cancellations) -> None:
+    stopped = await cancels.cancel(conversation_key(message))
+    logger.info("chat=%s: /cancel (%s)", message.chat.id, "stopped the work" if stopped else "nothing running")
+    if not stopped:
+        await message.reply(texts.nothing_to_cancel())

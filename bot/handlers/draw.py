@@ -15,9 +15,10 @@ from provider import ProviderError
 
 from .. import texts
 from ..config import Settings
-from ..conversation import topic_id
+from ..conversation import conversation_key, topic_id
 from ..filters import Prompt
 from ..rendering.units import cut_utf16
+from ..services.cancel import Cancellations, TurnCancelled
 from ..services.images import GeneratedImage, ImageService
 from ..services.prompts import clean_prompt
 
@@ -50,7 +51,7 @@ async def explain_prompt(message: Message, command: CommandObject, settings: Set
         await message.reply(texts.draw_usage())
 
 
-async def draw(message: Message, prompt: str, image_service: ImageService) -> None:
+async def draw(message: Message, prompt: str, image_service: ImageService, cancels: Cancellations) -> None:
     if not image_service.available:
         await message.reply(texts.draw_unavailable())
         return
@@ -59,8 +60,11 @@ async def draw(message: Message, prompt: str, image_service: ImageService) -> No
         async with ChatActionSender.upload_photo(
             bot=message.bot, chat_id=message.chat.id, message_thread_id=topic_id(message)
         ):
-            image = await image_service.draw(prompt)
+            image = await cancels.run(conversation_key(message), image_service.draw(prompt))  # /cancel stops it
             await send_image(message, image, escape(cut_utf16(prompt, CAPTION_LIMIT)))
+    except TurnCancelled:
+        logger.info("chat=%s: drawing cancelled by the user", message.chat.id)
+        await message.reply(texts.cancelled())
     except ProviderError as error:
         logger.warning("chat=%s: image failed: %s", message.chat.id, error)
         await message.reply(texts.image_failed(error.reason))

@@ -18,12 +18,18 @@ def build_router() -> Router:
     return router
 
 
-async def on_error(event: ErrorEvent) -> None:
-    logger.error("Update %s failed", event.update.update_id, exc_info=event.exception)
+async def on_error(event: ErrorEvent, store_errors: tuple[type[BaseException], ...] = ()) -> None:
+    """`store_errors`: what the shared store (Redis) raises when it is down (workflow data, set by create_app)."""
+    unavailable = isinstance(event.exception, store_errors)
+    if unavailable:
+        logger.warning("Update %s failed: the store is unavailable (%s: %s)", event.update.update_id,
+                       type(event.exception).__name__, event.exception)
+    else:
+        logger.error("Update %s failed", event.update.update_id, exc_info=event.exception)
     message = event.update.message
     if message is None:
         return
     try:
-        await message.reply(texts.internal_error())
+        await message.reply(texts.store_unavailable() if unavailable else texts.internal_error())
     except Exception:  # the apology itself may fail when Telegram is the problem
         logger.warning("Could not tell chat %s about the failure", message.chat.id)

@@ -12,17 +12,16 @@ from typing import Any
 from provider import AsyncGeneratorProvider
 
 from ..storage import ConversationKey, HistoryStore, Turn
+from .cancel import Cancellations, TurnCancelled
 from .locks import ConversationLocks, KeyedLocks
+
+__all__ = ["ChatService", "Deliver", "Notify", "TurnCancelled"]
 
 logger = logging.getLogger(__name__)
 
 # Consumes the answer's text chunks, shows them to the user and returns the text it delivered.
 Deliver = Callable[[AsyncIterator[str]], Awaitable[str]]
 Notify = Callable[[], Awaitable[Any]]
-
-
-class TurnCancelled(Exception):
-    """The user stopped this turn with /cancel; nothing was stored."""
 
 
 class ChatService:
@@ -37,6 +36,7 @@ class ChatService:
         model: str | None = None,
         system_prompt: str | None = None,
         queue_notice_after: float = 0.5,
+        cancels: Cancellations | None = None,
     ) -> None:
         self._queue_notice_after = queue_notice_after
         self._provider = provider
@@ -47,7 +47,8 @@ class ChatService:
         self._slots = slots or asyncio.Semaphore(32)
         self._model = model or provider.default_model
         self._waiting: Counter[ConversationKey] = Counter()
-        self._running: dict[ConversationKey, asyncio.Task[str]] = {}
+        self._cancels = cancels or Cancellations()
+        self._running: set[ConversationKey] = set()  # conversations whose answer is being delivered
 
     async def ask(
         self, key: ConversationKey, question: str, deliver: Deliver, *, on_queued: Notify | None = None
@@ -69,11 +70,7 @@ class ChatService:
 
     def cancel(self, key: ConversationKey) -> bool:
         """Stop the answer being written in this conversation (this process); False if there is none."""
-        turn = self._running.get(key)
-        if turn is None or turn.done():
-            return False
-        turn.cancel()
-        return True
+        return self._cancels.cancel_here(key)
 
     async def reset(self, key: ConversationKey) -> None:
         async with self._locks.hold(key):
@@ -117,18 +114,12 @@ class ChatService:
         return False
 
     async def _run(self, key: ConversationKey, delivery: Awaitable[str]) -> str:
-        """Deliver in a task of its own, so /cancel can stop it without cancelling the handler."""
-        turn = asyncio.ensure_future(delivery)
-        self._running[key] = turn
+        """Deliver in a task of its own, so /cancel (on any replica) can stop it without cancelling the handler."""
+        self._running.add(key)
         try:
-            return await turn
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if turn.cancelled() and current is not None and not current.cancelling():
-                raise TurnCancelled from None
-            raise
+            return await self._cancels.run(key, delivery)
         finally:
-            del self._running[key]
+            self._running.discard(key)
 
     async def _stream(self, messages: list[dict[str, str]]) -> AsyncIterator[str]:
         async for chunk in self._provider.create_async_generator(self._model, messages, **self._options):

@@ -102,7 +102,11 @@ def limit_storage(config: StorageConfig, namespace: str = "aichats") -> Storage:
     """Counters live where the history does: in Redis they are shared by every replica (of this bot only:
     `namespace` carries the bot id, as the history keys do)."""
     if config.kind == "redis" and config.url:
-        return RedisStorage(f"async+{config.url}", implementation="redispy", key_prefix=f"{namespace}:limits")
+        from ..storage.redis import CLIENT_TIMEOUTS  # loads redis-py: only with Redis as the store
+
+        # The timeouts of every other Redis client: an unreachable Redis fails /ask in seconds, never hangs it.
+        return RedisStorage(f"async+{config.url}", implementation="redispy", key_prefix=f"{namespace}:limits",
+                            **CLIENT_TIMEOUTS)
     return MemoryStorage()
 
 

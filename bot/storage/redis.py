@@ -24,9 +24,17 @@ from .base import ChatSettings, ConversationKey, StoreStats, Turn
 
 logger = logging.getLogger(__name__)
 
-# A dead Redis must fail a turn (and /healthz) in seconds, not hang it: short socket timeouts and a few
-# quick retries instead of redis-py's default ten.
-SOCKET_TIMEOUT = 5.0
+# A dead Redis must fail a turn (and /healthz) in seconds, not hang it: short timeouts, one quick retry
+# instead of redis-py's default ten. The same timeouts for every client: history, locks, /cancel, rate limits.
+CONNECT_TIMEOUT = 2.0
+SOCKET_TIMEOUT = 2.0
+RETRIES = 1
+HEALTH_CHECK_INTERVAL = 30
+CLIENT_TIMEOUTS = {
+    "socket_timeout": SOCKET_TIMEOUT,
+    "socket_connect_timeout": CONNECT_TIMEOUT,
+    "health_check_interval": HEALTH_CHECK_INTERVAL,
+}
 PING_TIMEOUT = 2.0
 # Connections per process; beyond that callers wait for one (up to SOCKET_TIMEOUT) instead of failing.
 MAX_CONNECTIONS = 64
@@ -54,10 +62,8 @@ def connect_redis(url: str) -> Redis:
         max_connections=MAX_CONNECTIONS,
         timeout=SOCKET_TIMEOUT,
         decode_responses=True,
-        socket_timeout=SOCKET_TIMEOUT,
-        socket_connect_timeout=SOCKET_TIMEOUT,
-        retry=Retry(ExponentialBackoff(cap=0.25, base=0.02), 3),
-        health_check_interval=30,
+        retry=Retry(ExponentialBackoff(cap=0.25, base=0.02), RETRIES),
+        **CLIENT_TIMEOUTS,
     )
     return Redis.from_pool(pool)
 

@@ -11,7 +11,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
 
+import aiohttp
+import pytest
+
 from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.redis_server import free_port
 
 from .conftest import TOKEN, visible
 
@@ -116,3 +120,59 @@ async def test_sigkill_between_turns_keeps_the_history(tmp_path: Path) -> None:
             await tg.wait_for("sendMessage", count=2, timeout=10)
 
     assert ai.chat_prompts[1] == "User: I am Bob\nAssistant: Hello, Bob.\nUser: Who am I?\nAssistant:"
+
+
+SHUTDOWN_TIMEOUT = 2.0
+WEBHOOK_SECRET = "process-test_secret"
+
+
+async def start_webhook_mode(env: dict[str, str]) -> str:
+    """Webhook settings for `env`; returns the local URL to post updates to."""
+    port = free_port()
+    env.update(WEBHOOK_URL="https://bot.example.test", WEBHOOK_SECRET=WEBHOOK_SECRET, WEB_SERVER_PORT=str(port))
+    return f"http://127.0.0.1:{port}"
+
+
+async def wait_serving(base_url: str, proc: asyncio.subprocess.Process) -> None:
+    async with aiohttp.ClientSession() as session, asyncio.timeout(20):
+        while True:
+            assert proc.returncode is None
+            try:
+                async with session.get(base_url + "/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_sigterm_stops_an_endless_answer_at_the_deadline_and_stores_nothing(tmp_path: Path, mode: str) -> None:
+    async with TelegramEmulator(token=TOKEN, bot_username="TestAiBot", bot_id=123456) as tg, \
+            AiChatsEmulator(chunk_size=1, chunk_delay=1.0) as ai:
+        ai.answers = ["x" * 60]  # a 60 s answer
+        env = {"TELEGRAM_API_URL": tg.base_url, "AICHATS_URL": ai.base_url, "SHUTDOWN_TIMEOUT": str(SHUTDOWN_TIMEOUT)}
+        base_url = await start_webhook_mode(env) if mode == "webhook" else ""
+        async with bot_process(tmp_path, **env) as proc:
+            await tg.wait_for("setMyCommands", timeout=20)
+            if mode == "webhook":
+                await wait_serving(base_url, proc)
+                await tg.post_update_to(base_url + "/telegram/webhook", tg.message_update("/ask Hi"), WEBHOOK_SECRET)
+            else:
+                tg.push_message("/ask Hi")
+            await tg.wait_for("sendMessageDraft", timeout=10)  # the answer is being written
+            loop = asyncio.get_running_loop()
+            proc.send_signal(signal.SIGTERM)
+            signalled = loop.time()
+            assert proc.stdout is not None
+            output = (await asyncio.wait_for(proc.stdout.read(), SHUTDOWN_TIMEOUT + 2)).decode()
+            code = await proc.wait()
+            took = loop.time() - signalled
+
+        assert took < SHUTDOWN_TIMEOUT + 2, output
+        assert code == 0, output
+        assert "Traceback" not in output
+        assert "stopping 1 unfinished answer(s)" in output
+        assert not [call for call in tg.calls_of("sendMessage") if "xxxx" in call.params["text"]]
+        db = tmp_path / "data" / "bot.sqlite3"
+        assert db.exists() and count_turns(db) == 0  # the unfinished answer was not stored

@@ -19,8 +19,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot import texts
 from tests.emulators import AiChatsEmulator, TelegramEmulator
 from tests.redis_server import free_port
+from tests.tcp_proxy import TcpProxy
 
 from .conftest import visible
 
@@ -159,3 +161,39 @@ async def test_sigterm_lets_a_replica_finish_its_answer_while_the_other_serves_o
     await tg.post_update_to(second.webhook, tg.message_update("/ask Again"), SECRET)
     await tg.wait_for("sendMessage", count=2)
     assert ai.chat_prompts[-1].startswith("User: Hi\nAssistant: an answer that takes a while to stream\n")
+
+
+async def test_cancel_on_one_replica_stops_the_answer_or_drawing_on_the_other(
+    replicas: list[Replica], tg: TelegramEmulator, ai: AiChatsEmulator
+) -> None:
+    writer, other = replicas
+    await tg.post_update_to(other.webhook, tg.message_update("/cancel"), SECRET)
+    [nothing] = await tg.wait_for("sendMessage", timeout=10)
+    assert nothing.params["text"] == texts.nothing_to_cancel()
+
+    # An answer being written on one replica, /cancel on the other: the writer stops and says so.
+    ai.chunk_size, ai.chunk_delay = 1, 0.2
+    ai.answers = ["a long answer that will never be finished", "fresh"]
+    await tg.post_update_to(writer.webhook, tg.message_update("/ask slow"), SECRET)
+    await tg.wait_for("sendMessageDraft", timeout=10)
+    await tg.post_update_to(other.webhook, tg.message_update("/cancel"), SECRET)
+    [_, stopped] = await tg.wait_for("sendMessage", count=2, timeout=10)
+    assert stopped.params["text"] == texts.cancelled()
+    ai.chunk_delay = 0
+    await tg.post_update_to(other.webhook, tg.message_update("/ask again"), SECRET)
+    calls = await tg.wait_for("sendMessage", count=3, timeout=10)
+    assert visible(calls[2].params["text"]) == "fresh"
+    assert ai.chat_prompts == ["slow", "again"]  # the stopped turn was not stored
+
+    # A drawing hanging on its image download on one replica, /cancel on the other.
+    async with TcpProxy("127.0.0.1", 9) as blackhole:
+        blackhole.blackhole()
+        ai.image_url = f"http://127.0.0.1:{blackhole.port}/image.png"
+        await tg.post_update_to(writer.webhook, tg.message_update("/draw a fox"), SECRET)
+        await asyncio.wait_for(blackhole.accepted.wait(), 10)  # the provider is downloading the picture
+        await tg.post_update_to(other.webhook, tg.message_update("/cancel"), SECRET)
+        [*_, stopped_drawing] = await tg.wait_for("sendMessage", count=4, timeout=10)
+        await asyncio.wait_for(blackhole.abandoned.wait(), 10)  # the download was abandoned, not left to time out
+    assert stopped_drawing.params["text"] == texts.cancelled()
+    assert not tg.calls_of("sendPhoto") and not tg.calls_of("sendDocument")
+    assert len(tg.calls_of("sendMessage")) == 4

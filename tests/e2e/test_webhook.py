@@ -9,16 +9,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
 
-from bot.app import Application, StartupError, create_app, run_webhook
+from bot import texts
+from bot.app import Application, StartupError, create_app
 from bot.config import Settings, StorageConfig
 from bot.storage import ConversationKey
+from bot.webhook import run_webhook
 from tests.emulators import AiChatsEmulator, TelegramEmulator
 from tests.redis_server import free_port
 from tests.settings import changed
+from tests.tcp_proxy import TcpProxy
 
 from .conftest import USER, visible
 
@@ -160,3 +164,46 @@ async def test_a_taken_port_stops_start_up_with_a_clear_error(settings: Settings
     finally:
         blocker.close()
         await blocker.wait_closed()
+
+
+async def eventually_status(url: str, status: int, seconds: float = 20) -> None:
+    async with asyncio.timeout(seconds):
+        while True:
+            if (await get(url))[0] == status:
+                return
+            await asyncio.sleep(0.1)
+
+
+async def test_a_redis_that_stops_answering_gets_a_clear_reply_and_the_bot_recovers(
+    settings: Settings, tg: TelegramEmulator, ai: AiChatsEmulator, redis_url: str
+) -> None:
+    target = urlsplit(redis_url)
+    assert target.hostname is not None and target.port is not None
+    async with TcpProxy(target.hostname, target.port) as proxy:
+        through_proxy = changed(
+            settings, storage=StorageConfig("redis", url=f"redis://127.0.0.1:{proxy.port}{target.path}")
+        )
+        ai.answers = ["before", "after"]
+        async with serving(through_proxy) as app:
+            await tg.post_update_to(local_url(settings), tg.message_update("/ask one"), SECRET)
+            await tg.wait_for("sendMessage")
+            assert await app.inflight.drain(5)
+
+            proxy.blackhole()  # accepts, reads, never answers: every client's timeouts must fire
+            status, _ = await get(local_url(settings, "/healthz"))
+            assert status == 503
+            await tg.post_update_to(local_url(settings), tg.message_update("/ask lost"), SECRET)
+            [_, unavailable] = await tg.wait_for("sendMessage", count=2, timeout=60)
+            assert unavailable.params["text"] == texts.store_unavailable()
+            assert await app.inflight.drain(10)
+
+            proxy.restore()
+            await eventually_status(local_url(settings, "/healthz"), 200)
+            await tg.post_update_to(local_url(settings), tg.message_update("/ask two"), SECRET)
+            [*_, answer] = await tg.wait_for("sendMessage", count=3, timeout=30)
+            assert visible(answer.params["text"]) == "after"
+            assert await app.inflight.drain(5)
+            stored = [t.content for t in await app.store.get(ConversationKey(USER))]
+
+    assert stored == ["one", "before", "two", "after"]
+    assert ai.chat_prompts == ["one", "User: one\nAssistant: before\nUser: two\nAssistant:"]
