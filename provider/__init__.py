@@ -15,13 +15,14 @@ from .errors import (
     ImageTooLargeError,
     ProviderAuthError,
     ProviderConnectionError,
+    ProviderContextLengthError,
     ProviderError,
     ProviderHTTPError,
     ProviderRateLimitError,
     ProviderResponseError,
     ProviderTimeoutError,
 )
-from .fallback import AllProvidersFailedError, CircuitOpenError, FallbackProvider, ProviderStatus
+from .fallback import AllProvidersFailedError, CapabilityStatus, CircuitOpenError, FallbackProvider, ProviderStatus
 from .helper import format_prompt
 from .openai import OpenAICompatible
 from .types import ImageResponse, Messages
@@ -30,6 +31,7 @@ __all__ = [
     "AiChats",
     "AllProvidersFailedError",
     "AsyncGeneratorProvider",
+    "CapabilityStatus",
     "CircuitOpenError",
     "FallbackProvider",
     "ImageResponse",
@@ -38,6 +40,7 @@ __all__ = [
     "OpenAICompatible",
     "ProviderAuthError",
     "ProviderConnectionError",
+    "ProviderContextLengthError",
     "ProviderError",
     "ProviderHTTPError",
     "ProviderRateLimitError",

@@ -44,6 +44,7 @@ class AiChats(AsyncGeneratorProvider):
     url: ClassVar[str] = "https://ai-chats.org"
     api_endpoint: ClassVar[str] = "https://ai-chats.org/chat/send2/"
     working: ClassVar[bool] = True
+    kind: ClassVar[str] = "ai-chats.org"
     supports_stream: ClassVar[bool] = True
     supports_message_history: ClassVar[bool] = True
     default_model: ClassVar[str] = "gpt-4"

@@ -41,6 +41,7 @@ class AsyncGeneratorProvider:
     supports_stream: ClassVar[bool] = False
     supports_message_history: ClassVar[bool] = False
     label = HostLabel()
+    kind: ClassVar[str] = ""  # what sort of service this is, for people ("OpenAI-compatible"); label names the host
     default_model: ClassVar[str] = ""
     models: ClassVar[list[str]] = []
     image_model: ClassVar[str | None] = None

@@ -12,6 +12,7 @@ import pytest
 from provider import (
     AllProvidersFailedError,
     AsyncGeneratorProvider,
+    CapabilityStatus,
     CircuitOpenError,
     FallbackProvider,
     ImageResponse,
@@ -295,8 +296,10 @@ class TestInterface:
         assert chain.providers == (a, b)
         assert chain.status()[0] == ProviderStatus(
             label="a.test", model="chat-m", image_model="img", state="closed", healthy=True,
-            failures=0, retry_in=None, requests=0, errors=0, last_error=None,
+            failures=0, retry_in=None, requests=0, errors=0, last_error=None, kind="Fake",
+            images=CapabilityStatus("closed", True, 0, None, 0, 0, None),
         )  # fmt: skip
+        assert chain.status()[1].images is None  # b cannot draw
 
     @pytest.mark.parametrize(
         "kwargs", [{"failure_threshold": 0}, {"failure_threshold": True}, {"cooldown": -1}, {"cooldown": float("nan")}]
@@ -314,5 +317,5 @@ class TestInterface:
     def test_chains_do_not_share_state(self) -> None:
         a = Fake("a.test")
         one, two = FallbackProvider([a]), FallbackProvider([a])
-        one._failed(one._members[0], http("a.test"))
+        one._failed("a.test", one._members[0].chat, http("a.test"))
         assert one.status()[0].failures == 1 and two.status()[0].failures == 0
