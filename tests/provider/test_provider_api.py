@@ -36,6 +36,7 @@ def test_public_names() -> None:
         "OpenAICompatible", "FallbackProvider", "AllProvidersFailedError", "CircuitOpenError", "ProviderStatus",
         "ProviderAuthError", "ProviderConnectionError", "ProviderError", "ProviderHTTPError",
         "ProviderRateLimitError", "ProviderResponseError", "ProviderTimeoutError", "format_prompt",
+        "CapabilityStatus", "ProviderContextLengthError",
     }  # fmt: skip
     assert Messages == list[dict[str, str]]
 
