@@ -80,4 +80,4 @@ async def answer_question(
         logger.info("chat=%s: answer cancelled by the user", message.chat.id)
     except ProviderError as error:
         logger.warning("chat=%s: provider failed: %s", message.chat.id, error)
-        await message.reply(texts.model_failed(error.reason))
+        await message.reply(texts.model_failed(error))

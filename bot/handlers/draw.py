@@ -58,7 +58,7 @@ async def draw(
             await send_image(message, image, escape(cut_utf16(prompt, CAPTION_LIMIT)))
     except ProviderError as error:
         logger.warning("chat=%s: image failed: %s", message.chat.id, error)
-        await message.reply(texts.image_failed(error.reason))
+        await message.reply(texts.image_failed(error))
 
 
 async def send_image(message: Message, image: GeneratedImage, caption: str) -> None:
