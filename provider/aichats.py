@@ -43,13 +43,13 @@ class AiChats(AsyncGeneratorProvider):
 
     url: ClassVar[str] = "https://ai-chats.org"
     api_endpoint: ClassVar[str] = "https://ai-chats.org/chat/send2/"
-    working: ClassVar[bool] = True
+    working: bool = True
     kind: ClassVar[str] = "ai-chats.org"
     supports_stream: ClassVar[bool] = True
     supports_message_history: ClassVar[bool] = True
-    default_model: ClassVar[str] = "gpt-4"
-    models: ClassVar[list[str]] = ["gpt-4", "dalle"]
-    image_model: ClassVar[str | None] = "dalle"
+    default_model: str = "gpt-4"
+    models: list[str] = ["gpt-4", "dalle"]  # noqa: RUF012 - g4f shape: read per class and per chain instance
+    image_model: str | None = "dalle"
 
     @classmethod
     def with_base_url(cls, base_url: str) -> type[AiChats]:

@@ -204,7 +204,7 @@ class FallbackProvider(AsyncGeneratorProvider):
         """Whether ``model`` asks for images (see the module docstring for the routing rule)."""
         return model is not None and model in self._image_models
 
-    async def create_async_generator(  # type: ignore[override]
+    async def create_async_generator(  # type: ignore[override]  # an instance method; model may be None
         self, model: str | None, messages: Messages, proxy: str | None = None, **kwargs: Any
     ) -> AsyncIterator[str | ImageResponse]:
         """Stream the first member's answer that starts; fall back only while nothing was yielded.
@@ -226,7 +226,7 @@ class FallbackProvider(AsyncGeneratorProvider):
             if skipped is not None:
                 failures.append((member.label, skipped))
                 continue
-            target = member.provider.image_model if images else member.provider.default_model
+            target = (member.provider.image_model or "") if images else member.provider.default_model
             health.requests += 1
             started = settled = False
             try:
@@ -258,7 +258,9 @@ class FallbackProvider(AsyncGeneratorProvider):
                     health.trial = False
         raise AllProvidersFailedError(failures, provider=self.label)
 
-    async def create_async(self, model: str | None, messages: Messages, **kwargs: Any) -> str:  # type: ignore[override]
+    async def create_async(  # type: ignore[override]  # an instance method; model may be None
+        self, model: str | None, messages: Messages, **kwargs: Any
+    ) -> str:
         """The whole answer as one string, or for an image the first image's data URI."""
         return await collect_answer(self.create_async_generator(model, messages, **kwargs), label=self.label)
 

@@ -272,7 +272,7 @@ async def checked_post(
 
 async def read_sse_data(
     response: aiohttp.ClientResponse, *, subject: str, url: str, dispatch_incomplete: bool = False
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """Each SSE event's data from ``response`` as it arrives (until ``[DONE]``); failures are mapped."""
     stream = iter_sse_data(response.content.iter_any(), dispatch_incomplete=dispatch_incomplete)
     async with aclosing(stream) as texts:

@@ -55,14 +55,14 @@ class OpenAICompatible(AsyncGeneratorProvider):
     """
 
     url: ClassVar[str] = "https://api.openai.com/v1"
-    working: ClassVar[bool] = True
+    working: bool = True
     kind: ClassVar[str] = "OpenAI-compatible"
     supports_stream: ClassVar[bool] = True
     supports_message_history: ClassVar[bool] = True
     label = HostLabel(with_port=True)  # local servers differ only by port ("127.0.0.1:11434")
-    default_model: ClassVar[str] = "gpt-4o-mini"
-    models: ClassVar[list[str]] = ["gpt-4o-mini", "dall-e-3"]
-    image_model: ClassVar[str | None] = "dall-e-3"
+    default_model: str = "gpt-4o-mini"
+    models: list[str] = ["gpt-4o-mini", "dall-e-3"]  # noqa: RUF012 - g4f shape: read per class and per chain instance
+    image_model: str | None = "dall-e-3"
     api_key: ClassVar[ApiKey | None] = None
 
     @classmethod
