@@ -25,7 +25,7 @@ from .errors import (
 from .fallback import AllProvidersFailedError, CapabilityStatus, CircuitOpenError, FallbackProvider, ProviderStatus
 from .helper import format_prompt
 from .openai import OpenAICompatible
-from .types import ImageResponse, Messages
+from .types import ImageData, ImageResponse, Messages
 
 __all__ = [
     "AiChats",
@@ -34,6 +34,7 @@ __all__ = [
     "CapabilityStatus",
     "CircuitOpenError",
     "FallbackProvider",
+    "ImageData",
     "ImageResponse",
     "ImageTooLargeError",
     "Messages",

@@ -27,7 +27,7 @@ from .errors import (
 )
 from .helper import safe_url
 from .sse import iter_sse_data
-from .types import ImageResponse
+from .types import ImageData, ImageResponse
 
 logger = logging.getLogger(__name__)
 
@@ -114,16 +114,16 @@ async def session_scope(session: aiohttp.ClientSession | None) -> AsyncIterator[
 async def run_request(
     session: aiohttp.ClientSession | None,
     chat: Callable[[aiohttp.ClientSession], AsyncGenerator[str, None]],
-    image: Callable[[aiohttp.ClientSession], Awaitable[str]] | None = None,
+    image: Callable[[aiohttp.ClientSession], Awaitable[ImageData]] | None = None,
     *,
     alt: str = "",
 ) -> AsyncGenerator[str | ImageResponse, None]:
-    """Run one provider request in the caller's session (or our own): with ``image``, yield the data URI
-    it returns as an ``ImageResponse`` (``alt`` = the prompt); otherwise relay the ``chat`` stream.
+    """Run one provider request in the caller's session (or our own): with ``image``, yield the image it
+    returns as an ``ImageResponse`` (``alt`` = the prompt); otherwise relay the ``chat`` stream.
     """
     async with session_scope(session) as http:
         if image is not None:
-            yield ImageResponse(images=[await image(http)], alt=alt)
+            yield ImageResponse(files=[await image(http)], alt=alt)
             return
         async with aclosing(chat(http)) as chunks:
             async for chunk in chunks:

@@ -31,14 +31,14 @@ from .http import (
     translate_errors,
 )
 from .image import (
-    base64_image_data_uri,
-    download_image_as_data_uri,
+    base64_image,
+    download_image_file,
     first_image_entry,
     no_image_error,
     resolve_max_image_bytes,
 )
 from .trim import trim_answer
-from .types import ImageResponse, Messages
+from .types import ImageData, ImageResponse, Messages
 
 logger = logging.getLogger(__name__)
 
@@ -226,8 +226,8 @@ class OpenAICompatible(AsyncGeneratorProvider):
     @classmethod
     async def _generate_image(
         cls, http: aiohttp.ClientSession, *, endpoint: str, post_options: dict[str, Any], image_cap: int
-    ) -> str:
-        """POST the image request; return ``data[0].b64_json`` as a data URI, or download ``data[0].url``."""
+    ) -> ImageData:
+        """POST the image request; return the image in ``data[0].b64_json``, or download ``data[0].url``."""
         label = cls.label
         json_cap = image_cap // 3 * 4 + _JSON_SLACK
         async with checked_post(http, endpoint, subject=label, **post_options) as response:
@@ -241,10 +241,10 @@ class OpenAICompatible(AsyncGeneratorProvider):
         entry = first_image_entry(payload, provider=label)
         encoded, image_url = entry.get("b64_json"), entry.get("url")
         if isinstance(encoded, str) and encoded:
-            return base64_image_data_uri("".join(encoded.split()), max_bytes=image_cap, provider=label)
+            return base64_image("".join(encoded.split()), max_bytes=image_cap, provider=label)
         if isinstance(image_url, str) and image_url:
             # Another host (a signed blob URL): it gets no Authorization header, only the download limits.
-            return await download_image_as_data_uri(
+            return await download_image_file(
                 http,
                 image_url,
                 proxy=post_options["proxy"],
