@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from tests.emulators._server import LocalServer, abort_connection
 
@@ -33,7 +34,7 @@ class Received:
     method: str
     path: str
     url: str  # as the request line named it: absolute through a proxy
-    headers: dict[str, str]
+    headers: CIMultiDict[str]  # as received; looked up case-insensitively
     body: bytes
 
     def json(self) -> Any:
@@ -90,7 +91,7 @@ class StubServer(LocalServer):
     async def _answer(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         self.received.append(
-            Received(request.method, request.path, str(request.raw_path), dict(request.headers), body)
+            Received(request.method, request.path, str(request.raw_path), CIMultiDict(request.headers), body)
         )
         queue = self._replies.get((request.method, request.path))
         if not queue:
