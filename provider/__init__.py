@@ -15,29 +15,33 @@ from .errors import (
     ImageTooLargeError,
     ProviderAuthError,
     ProviderConnectionError,
+    ProviderContextLengthError,
     ProviderError,
     ProviderHTTPError,
     ProviderRateLimitError,
     ProviderResponseError,
     ProviderTimeoutError,
 )
-from .fallback import AllProvidersFailedError, CircuitOpenError, FallbackProvider, ProviderStatus
+from .fallback import AllProvidersFailedError, CapabilityStatus, CircuitOpenError, FallbackProvider, ProviderStatus
 from .helper import format_prompt
 from .openai import OpenAICompatible
-from .types import ImageResponse, Messages
+from .types import ImageData, ImageResponse, Messages
 
 __all__ = [
     "AiChats",
     "AllProvidersFailedError",
     "AsyncGeneratorProvider",
+    "CapabilityStatus",
     "CircuitOpenError",
     "FallbackProvider",
+    "ImageData",
     "ImageResponse",
     "ImageTooLargeError",
     "Messages",
     "OpenAICompatible",
     "ProviderAuthError",
     "ProviderConnectionError",
+    "ProviderContextLengthError",
     "ProviderError",
     "ProviderHTTPError",
     "ProviderRateLimitError",

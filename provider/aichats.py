@@ -20,9 +20,9 @@ from .base import AsyncGeneratorProvider, HostLabel
 from .errors import ProviderResponseError
 from .helper import format_prompt, is_http_url, safe_url
 from .http import checked_post, decode_json, read_sse_data, resolve_timeout, run_request, translate_errors
-from .image import download_image_as_data_uri, first_image_entry, no_image_error, resolve_max_image_bytes
+from .image import download_image_file, first_image_entry, no_image_error, resolve_max_image_bytes
 from .trim import trim_answer
-from .types import ImageResponse, Messages
+from .types import ImageData, ImageResponse, Messages
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +43,13 @@ class AiChats(AsyncGeneratorProvider):
 
     url: ClassVar[str] = "https://ai-chats.org"
     api_endpoint: ClassVar[str] = "https://ai-chats.org/chat/send2/"
-    working: ClassVar[bool] = True
+    working: bool = True
+    kind: ClassVar[str] = "ai-chats.org"
     supports_stream: ClassVar[bool] = True
     supports_message_history: ClassVar[bool] = True
-    default_model: ClassVar[str] = "gpt-4"
-    models: ClassVar[list[str]] = ["gpt-4", "dalle"]
-    image_model: ClassVar[str | None] = "dalle"
+    default_model: str = "gpt-4"
+    models: list[str] = ["gpt-4", "dalle"]  # noqa: RUF012 - g4f shape: read per class and per chain instance
+    image_model: str | None = "dalle"
 
     @classmethod
     def with_base_url(cls, base_url: str) -> type[AiChats]:
@@ -135,10 +136,10 @@ class AiChats(AsyncGeneratorProvider):
     @classmethod
     async def _draw(
         cls, http: aiohttp.ClientSession, *, endpoint: str, post_options: dict[str, Any], max_bytes: int
-    ) -> str:
+    ) -> ImageData:
         """Ask for an image, then fetch it from the host it names (without anything of ai-chats.org's)."""
         image_url = await cls._request_image_url(http, endpoint, post_options)
-        return await download_image_as_data_uri(
+        return await download_image_file(
             http,
             image_url,
             proxy=post_options["proxy"],

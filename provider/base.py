@@ -37,13 +37,14 @@ class AsyncGeneratorProvider:
     """
 
     url: ClassVar[str] = ""
-    working: ClassVar[bool] = False
+    working: bool = False
     supports_stream: ClassVar[bool] = False
     supports_message_history: ClassVar[bool] = False
     label = HostLabel()
-    default_model: ClassVar[str] = ""
-    models: ClassVar[list[str]] = []
-    image_model: ClassVar[str | None] = None
+    kind: ClassVar[str] = ""  # what sort of service this is, for people ("OpenAI-compatible"); label names the host
+    default_model: str = ""
+    models: list[str] = []  # noqa: RUF012 - g4f shape: read per class and per chain instance
+    image_model: str | None = None
 
     @classmethod
     def _subclass(cls, **attributes: Any) -> type[Self]:

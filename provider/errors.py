@@ -9,7 +9,14 @@ from __future__ import annotations
 
 
 class ProviderError(Exception):
-    """Base class: anything that went wrong while asking a provider."""
+    """Base class: anything that went wrong while asking a provider.
+
+    ``transient`` says whether the service looked unwell (unreachable, too slow, a 5xx or 429, a broken
+    answer): trying again later may help, and a failover chain counts it against the provider's health.
+    A request the service refuses (a 4xx) is not transient: the same request would be refused again.
+    """
+
+    transient: bool = True
 
     def __init__(self, reason: str, *, provider: str | None = None, detail: str | None = None) -> None:
         super().__init__(f"{reason} ({detail})" if detail else reason)
@@ -33,10 +40,20 @@ class ProviderHTTPError(ProviderError):
         super().__init__(reason, provider=provider, detail=detail or f"HTTP {status} from {url}")
         self.status = status
         self.url = url
+        self.transient = is_transient_status(status)
+
+
+def is_transient_status(status: int) -> bool:
+    """5xx, 429 (slow down) and 408 (request timeout) say the service is unwell; other 4xx refuse a request."""
+    return status >= 500 or status in (408, 429)
 
 
 class ProviderAuthError(ProviderHTTPError):
     """HTTP 401/403: credentials are missing or refused; retrying will not help."""
+
+
+class ProviderContextLengthError(ProviderHTTPError):
+    """HTTP 400/413: the conversation is longer than the model's context window; a shorter one may pass."""
 
 
 class ProviderRateLimitError(ProviderHTTPError):
@@ -70,6 +87,8 @@ class ProviderConnectionError(ProviderError):
 
 class ImageTooLargeError(ProviderError):
     """The generated image exceeds the download cap; the rest of it was not read."""
+
+    transient = False  # the service works; it made a bigger image than we accept
 
     def __init__(
         self, limit: int, *, size: int | None = None, provider: str | None = None, detail: str | None = None

@@ -33,20 +33,49 @@ ProviderLike = type[AsyncGeneratorProvider] | AsyncGeneratorProvider
 BreakerState = Literal["closed", "open", "half-open"]
 
 
+Capability = Literal["chat", "images"]
+
+
+@dataclass(frozen=True)
+class CapabilityStatus:
+    """The health and counters of one capability (chat or images) of a member."""
+
+    state: BreakerState  # closed: in use; open: skipped; half-open: cool-down over, next request is a trial
+    healthy: bool  # no failure since its last success
+    failures: int  # consecutive failures that said the service is unwell (refused requests do not count)
+    retry_in: float | None  # seconds until it is tried again (0 when half-open); None when closed
+    requests: int  # requests actually sent since start (a skip costs none)
+    errors: int  # of those, the ones that failed, for any reason
+    last_error: str | None  # the reason of its latest failure, if any
+
+
 @dataclass(frozen=True)
 class ProviderStatus:
-    """One member's health and counters, for the bot's ``/model`` and ``/stats``."""
+    """One member's health and counters, for the bot's ``/model`` and ``/stats``.
+
+    The flat fields are its chat capability's (what most members only have); ``images`` is its image
+    capability's, with a breaker of its own, or None when it cannot draw. ``kind`` names what sort of
+    service it is ("OpenAI-compatible"), which the ``label`` (a host) does not tell.
+    """
 
     label: str
     model: str
     image_model: str | None
-    state: BreakerState  # closed: in use; open: skipped; half-open: cool-down over, next request is a trial
-    healthy: bool  # no failure since its last success
-    failures: int  # consecutive failures
-    retry_in: float | None  # seconds until it is tried again (0 when half-open); None when closed
-    requests: int  # requests actually sent since start (a skip costs none)
-    errors: int  # of those, the ones that failed
-    last_error: str | None  # the reason of its latest failure, if any
+    state: BreakerState
+    healthy: bool
+    failures: int
+    retry_in: float | None
+    requests: int
+    errors: int
+    last_error: str | None
+    kind: str = ""
+    images: CapabilityStatus | None = None
+
+    @property
+    def chat(self) -> CapabilityStatus:
+        return CapabilityStatus(
+            self.state, self.healthy, self.failures, self.retry_in, self.requests, self.errors, self.last_error
+        )
 
 
 class CircuitOpenError(ProviderError):
@@ -74,6 +103,7 @@ class AllProvidersFailedError(ProviderError):
         super().__init__(reason or "no provider could take the request", provider=provider)
         self.failures = list(failures)
         self.errors = [error for _, error in failures]
+        self.transient = any(error.transient for error in self.errors)  # would some member answer later?
 
     def __str__(self) -> str:
         """For logs: each member's full message (reason and detail), in the order they were tried."""
@@ -85,18 +115,47 @@ def _named(label: str, text: str) -> str:
     return text if label in text else f"{label}: {text}"
 
 
-class _Member:
-    """A provider with its breaker and counters; owned by one chain, so nothing is shared globally."""
+class _Health:
+    """One capability's breaker and counters."""
 
-    def __init__(self, provider: ProviderLike) -> None:
-        self.provider = provider
-        self.label: str = provider.label
+    def __init__(self) -> None:
         self.failures = 0
         self.open_until: float | None = None  # set while the breaker is open (or half-open, once passed)
         self.trial = False  # a half-open trial request is under way
         self.requests = 0
         self.errors = 0
         self.last_error: ProviderError | None = None
+
+    def status(self, now: float) -> CapabilityStatus:
+        state: BreakerState = "closed"
+        retry_in: float | None = None
+        if self.open_until is not None:
+            retry_in = max(0.0, self.open_until - now)
+            state = "open" if retry_in > 0 else "half-open"
+        last = self.last_error.reason if self.last_error is not None else None
+        return CapabilityStatus(state, self.failures == 0, self.failures, retry_in, self.requests, self.errors, last)
+
+
+class _Member:
+    """A provider with a breaker per capability; owned by one chain, so nothing is shared globally.
+
+    Chat and images are separate health records: a server may draw badly and chat well (or have no image
+    model at all behind a gateway), and its refusals to draw must not take its chat out of the chain.
+    """
+
+    def __init__(self, provider: ProviderLike) -> None:
+        self.provider = provider
+        self.label: str = provider.label
+        name = provider.__name__ if isinstance(provider, type) else type(provider).__name__
+        self.kind: str = provider.kind or name
+        self.chat = _Health()
+        self.images = _Health() if provider.image_model else None
+
+    def health(self, capability: Capability) -> _Health:
+        if capability == "images":
+            assert self.images is not None, "only members that draw are asked for images"
+            return self.images
+        return self.chat
 
 
 class FallbackProvider(AsyncGeneratorProvider):
@@ -108,6 +167,7 @@ class FallbackProvider(AsyncGeneratorProvider):
 
     supports_stream: ClassVar[bool] = True
     supports_message_history: ClassVar[bool] = True
+    kind: ClassVar[str] = "fallback chain"
 
     def __init__(
         self,
@@ -144,7 +204,7 @@ class FallbackProvider(AsyncGeneratorProvider):
         """Whether ``model`` asks for images (see the module docstring for the routing rule)."""
         return model is not None and model in self._image_models
 
-    async def create_async_generator(  # type: ignore[override]
+    async def create_async_generator(  # type: ignore[override]  # an instance method; model may be None
         self, model: str | None, messages: Messages, proxy: str | None = None, **kwargs: Any
     ) -> AsyncIterator[str | ImageResponse]:
         """Stream the first member's answer that starts; fall back only while nothing was yielded.
@@ -155,17 +215,19 @@ class FallbackProvider(AsyncGeneratorProvider):
         if not messages:
             raise ValueError("messages must not be empty")
         images = self.is_image_request(model)
-        members = [m for m in self._members if not images or m.provider.image_model]
+        capability: Capability = "images" if images else "chat"
+        members = [m for m in self._members if not images or m.images is not None]
         if not members:
             raise ProviderResponseError("no configured provider can draw images", provider=self.label)
         failures: list[tuple[str, ProviderError]] = []
         for member in members:
-            skipped = self._admit(member)
+            health = member.health(capability)
+            skipped = self._admit(member.label, health)
             if skipped is not None:
                 failures.append((member.label, skipped))
                 continue
-            target = member.provider.image_model if images else member.provider.default_model
-            member.requests += 1
+            target = (member.provider.image_model or "") if images else member.provider.default_model
+            health.requests += 1
             started = settled = False
             try:
                 stream = member.provider.create_async_generator(target, messages, proxy=proxy, **kwargs)
@@ -177,7 +239,7 @@ class FallbackProvider(AsyncGeneratorProvider):
                     raise ProviderResponseError(f"{member.label} returned an empty answer", provider=member.label)
             except ProviderError as error:
                 settled = True
-                self._failed(member, error)
+                self._failed(member.label, health, error)
                 if started:
                     raise
                 failures.append((member.label, error))
@@ -185,74 +247,79 @@ class FallbackProvider(AsyncGeneratorProvider):
                 continue
             except GeneratorExit:  # the caller stopped reading after output: the member did answer
                 settled = True
-                self._succeeded(member)
+                self._succeeded(member.label, health)
                 raise
             else:
                 settled = True
-                self._succeeded(member)
+                self._succeeded(member.label, health)
                 return
             finally:
                 if not settled:  # cancelled, or a caller's bug: neither a success nor a failure
-                    member.trial = False
+                    health.trial = False
         raise AllProvidersFailedError(failures, provider=self.label)
 
-    async def create_async(self, model: str | None, messages: Messages, **kwargs: Any) -> str:  # type: ignore[override]
+    async def create_async(  # type: ignore[override]  # an instance method; model may be None
+        self, model: str | None, messages: Messages, **kwargs: Any
+    ) -> str:
         """The whole answer as one string, or for an image the first image's data URI."""
         return await collect_answer(self.create_async_generator(model, messages, **kwargs), label=self.label)
 
     def status(self) -> list[ProviderStatus]:
-        """Each member's breaker state and counters, in chain order."""
+        """Each member's breaker states and counters, in chain order."""
         now = self._clock()
         result = []
         for m in self._members:
-            state: BreakerState = "closed"
-            retry_in: float | None = None
-            if m.open_until is not None:
-                retry_in = max(0.0, m.open_until - now)
-                state = "open" if retry_in > 0 else "half-open"
+            chat = m.chat.status(now)
             result.append(
                 ProviderStatus(
-                    label=m.label,
-                    model=m.provider.default_model,
-                    image_model=m.provider.image_model,
-                    state=state,
-                    healthy=m.failures == 0,
-                    failures=m.failures,
-                    retry_in=retry_in,
-                    requests=m.requests,
-                    errors=m.errors,
-                    last_error=m.last_error.reason if m.last_error is not None else None,
+                    m.label,
+                    m.provider.default_model,
+                    m.provider.image_model,
+                    chat.state,
+                    chat.healthy,
+                    chat.failures,
+                    chat.retry_in,
+                    chat.requests,
+                    chat.errors,
+                    chat.last_error,
+                    kind=m.kind,
+                    images=m.images.status(now) if m.images is not None else None,
                 )
             )
         return result
 
-    def _admit(self, member: _Member) -> CircuitOpenError | None:
-        """None if the member may be asked now (claiming the half-open trial), else why it is skipped."""
-        if member.open_until is None:
+    def _admit(self, label: str, health: _Health) -> CircuitOpenError | None:
+        """None if the capability may be asked now (claiming the half-open trial), else why it is skipped."""
+        if health.open_until is None:
             return None
-        retry_in = member.open_until - self._clock()
-        if retry_in > 0 or member.trial:
+        retry_in = health.open_until - self._clock()
+        if retry_in > 0 or health.trial:
             return CircuitOpenError(
-                member.label, retry_in=max(0.0, retry_in), failures=member.failures, last_error=member.last_error
+                label, retry_in=max(0.0, retry_in), failures=health.failures, last_error=health.last_error
             )
-        member.trial = True
-        logger.info("%s: cool-down over, sending a trial request", member.label)
+        health.trial = True
+        logger.info("%s: cool-down over, sending a trial request", label)
         return None
 
-    def _failed(self, member: _Member, error: ProviderError) -> None:
-        member.errors += 1
-        member.failures += 1
-        member.last_error = error
-        member.trial = False
-        if member.failures >= self.failure_threshold:
-            member.open_until = self._clock() + self.cooldown
-            logger.warning(
-                "%s failed %d times in a row; skipping it for %g s", member.label, member.failures, self.cooldown
-            )
+    def _failed(self, label: str, health: _Health, error: ProviderError) -> None:
+        """Count the error; only one that says the service is unwell moves the breaker (see ``transient``).
 
-    def _succeeded(self, member: _Member) -> None:
-        if member.open_until is not None:
-            logger.info("%s answered again; back in use", member.label)
-        member.failures = 0
-        member.open_until = None
-        member.trial = False
+        A refused request (a 4xx: bad model name, prompt refused, context too long) leaves the breaker as it
+        was: the service is up, and another request may well pass.
+        """
+        health.errors += 1
+        health.last_error = error
+        health.trial = False
+        if not error.transient:
+            return
+        health.failures += 1
+        if health.failures >= self.failure_threshold:
+            health.open_until = self._clock() + self.cooldown
+            logger.warning("%s failed %d times in a row; skipping it for %g s", label, health.failures, self.cooldown)
+
+    def _succeeded(self, label: str, health: _Health) -> None:
+        if health.open_until is not None:
+            logger.info("%s answered again; back in use", label)
+        health.failures = 0
+        health.open_until = None
+        health.trial = False

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import email.utils
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import aclosing
@@ -16,6 +18,7 @@ import aiohttp
 from .errors import (
     ProviderAuthError,
     ProviderConnectionError,
+    ProviderContextLengthError,
     ProviderError,
     ProviderHTTPError,
     ProviderRateLimitError,
@@ -24,7 +27,7 @@ from .errors import (
 )
 from .helper import safe_url
 from .sse import iter_sse_data
-from .types import ImageResponse
+from .types import ImageData, ImageResponse
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +37,52 @@ DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=DEFAULT_TOTAL_TIMEOUT, connect=DEF
 _EXCERPT_BYTES = 300
 _READ_CHUNK = 64 * 1024
 _ERROR_BODY_BYTES = 4096  # enough for any JSON error object; longer bodies are not worth reading
+_REASON_MESSAGE_CHARS = 200  # how much of a server's own error message a user-facing reason quotes
+# Retry-After as servers send it; LiteLLM renames the upstream's header with its "llm_provider-" prefix.
+RETRY_AFTER_HEADERS = ("Retry-After", "llm_provider-retry-after")
+# What a context window overflow says across servers: OpenAI's message and code, LiteLLM's exception name,
+# vLLM/llama.cpp/Ollama wordings. Only looked for in 400/413 answers.
+_CONTEXT_LENGTH = re.compile(
+    r"context[ _-]?length|context[ _-]?window|ContextWindowExceeded|maximum context|too many tokens"
+    r"|exceeds? the (?:model'?s? )?(?:maximum )?(?:context|token)",
+    re.IGNORECASE,
+)
 
-Explain = Callable[[bytes], str | None]
-"""Turns the start of an error body into a short message safe to log and to put in an error's detail."""
+
+@dataclasses.dataclass(frozen=True)
+class ServerError:
+    """What an error body says: the server's message (already free of secrets) and its error code, if any."""
+
+    message: str | None
+    code: str | None = None
+
+
+Explain = Callable[[bytes], ServerError]
+"""Turns the start of an error body into what it says, with secrets removed, for logs and error reasons."""
+
+
+def shorten(text: str, limit: int = _REASON_MESSAGE_CHARS) -> str:
+    """``text`` on one line, cut to about ``limit`` characters with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def retry_after_header(headers: Any) -> str | None:
+    """The wait a 429 names, under either of its names (``RETRY_AFTER_HEADERS``)."""
+    if not headers:
+        return None
+    for name in RETRY_AFTER_HEADERS:
+        value = headers.get(name)
+        if value:
+            return str(value)
+    return None
+
+
+def is_context_length_error(status: int, said: ServerError) -> bool:
+    """Whether an error answer says the conversation does not fit the model's context window."""
+    if said.code == "context_length_exceeded":
+        return True
+    return status in (400, 413) and bool(said.message) and _CONTEXT_LENGTH.search(said.message or "") is not None
 
 
 def resolve_timeout(timeout: aiohttp.ClientTimeout | float | None) -> aiohttp.ClientTimeout:
@@ -68,16 +114,16 @@ async def session_scope(session: aiohttp.ClientSession | None) -> AsyncIterator[
 async def run_request(
     session: aiohttp.ClientSession | None,
     chat: Callable[[aiohttp.ClientSession], AsyncGenerator[str, None]],
-    image: Callable[[aiohttp.ClientSession], Awaitable[str]] | None = None,
+    image: Callable[[aiohttp.ClientSession], Awaitable[ImageData]] | None = None,
     *,
     alt: str = "",
 ) -> AsyncGenerator[str | ImageResponse, None]:
-    """Run one provider request in the caller's session (or our own): with ``image``, yield the data URI
-    it returns as an ``ImageResponse`` (``alt`` = the prompt); otherwise relay the ``chat`` stream.
+    """Run one provider request in the caller's session (or our own): with ``image``, yield the image it
+    returns as an ``ImageResponse`` (``alt`` = the prompt); otherwise relay the ``chat`` stream.
     """
     async with session_scope(session) as http:
         if image is not None:
-            yield ImageResponse(images=[await image(http)], alt=alt)
+            yield ImageResponse(files=[await image(http)], alt=alt)
             return
         async with aclosing(chat(http)) as chunks:
             async for chunk in chunks:
@@ -117,7 +163,7 @@ def _translate(
             f"the proxy refused to connect to {subject}", provider=provider, detail=f"HTTP {exc.status}"
         )
     if isinstance(exc, aiohttp.ClientResponseError):  # e.g. a caller's session with raise_for_status=True
-        retry_after = exc.headers.get("Retry-After") if exc.headers else None
+        retry_after = retry_after_header(exc.headers)
         return http_error(exc.status, url, subject=subject, provider=provider, retry_after=retry_after)
     if isinstance(exc, aiohttp.ClientProxyConnectionError):
         return ProviderConnectionError("the proxy is unreachable", provider=provider, detail=cause)
@@ -138,25 +184,26 @@ async def raise_for_status(
 ) -> None:
     """Raise the matching ``ProviderHTTPError`` for a 4xx/5xx answer and log why.
 
-    Without ``explain`` a short raw excerpt of the body is logged. With it (a JSON API), only what
-    ``explain`` makes of the body is logged and added to the error's detail, so it can drop secrets.
+    Without ``explain`` a short raw excerpt of the body is logged. With it (an API), only what ``explain``
+    makes of the body is logged and quoted in the error, so it can drop secrets.
     """
     if response.status < 400:
         return
     body = b""
     with contextlib.suppress(aiohttp.ClientError, TimeoutError):
         body = await response.content.read(_ERROR_BODY_BYTES if explain else _EXCERPT_BYTES)
-    message = explain(body) if explain else None
+    said = explain(body) if explain else ServerError(None)
     shown = safe_url(response.url)
-    logged = repr(body) if explain is None else (message or f"<{len(body)} bytes, no error message>")
+    logged = repr(body) if explain is None else (said.message or f"<{len(body)} bytes, no error message>")
     logger.warning("%s answered HTTP %s for %s: %s", subject, response.status, shown, logged)
     raise http_error(
         response.status,
         str(response.url),
         subject=subject,
         provider=provider,
-        retry_after=response.headers.get("Retry-After"),
-        message=message,
+        retry_after=retry_after_header(response.headers),
+        message=said.message,
+        code=said.code,
         refused=refused,
     )
 
@@ -169,29 +216,34 @@ def http_error(
     provider: str | None,
     retry_after: str | None = None,
     message: str | None = None,
+    code: str | None = None,
     refused: str = "access",
 ) -> ProviderHTTPError:
-    """The ``ProviderHTTPError`` subclass for a status: auth (401/403), rate limit (429) or plain.
+    """The ``ProviderHTTPError`` subclass for a status: auth (401/403), rate limit (429), context length
+    (``is_context_length_error``) or plain.
 
     ``refused`` names what a 401/403 turned down ("the API key"); ``message`` is the server's own
-    explanation, kept in the detail (never the reason, which must stay short and free of URLs).
+    explanation (free of secrets: ``Explain`` removed them): kept whole in the detail, and quoted
+    shortened in the reason, since it is often the only useful thing to tell a user.
     """
     shown = safe_url(url)
     detail = f"HTTP {status} from {shown}: {message}" if message else f"HTTP {status} from {shown}"
+    quoted = f": {shorten(message)}" if message else ""
     if status in (401, 403):
-        return ProviderAuthError(
-            status, shown, provider=provider, reason=f"{subject} refused {refused} (HTTP {status})", detail=detail
-        )
+        reason = f"{subject} refused {refused} (HTTP {status}){quoted}"
+        return ProviderAuthError(status, shown, provider=provider, reason=reason, detail=detail)
     if status == 429:
         return ProviderRateLimitError(
             status,
             shown,
             retry_after=parse_retry_after(retry_after),
             provider=provider,
-            reason=f"{subject} is rate limiting requests (HTTP 429)",
+            reason=f"{subject} is rate limiting requests (HTTP 429){quoted}",
             detail=detail,
         )
-    reason = f"{subject} returned HTTP {status}"
+    reason = f"{subject} returned HTTP {status}{quoted}"
+    if is_context_length_error(status, ServerError(message, code)):
+        return ProviderContextLengthError(status, shown, provider=provider, reason=reason, detail=detail)
     return ProviderHTTPError(status, shown, provider=provider, reason=reason, detail=detail)
 
 
@@ -220,7 +272,7 @@ async def checked_post(
 
 async def read_sse_data(
     response: aiohttp.ClientResponse, *, subject: str, url: str, dispatch_incomplete: bool = False
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """Each SSE event's data from ``response`` as it arrives (until ``[DONE]``); failures are mapped."""
     stream = iter_sse_data(response.content.iter_any(), dispatch_incomplete=dispatch_incomplete)
     async with aclosing(stream) as texts:

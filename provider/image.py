@@ -1,4 +1,4 @@
-"""Downloading generated images safely and turning them into ``data:`` URIs.
+"""Downloading generated images safely and checking that they are images (``ImageData``).
 
 Image URLs come from a provider's answer and point at another host, so the download is treated as
 untrusted: only http(s), none of the provider's cookies or origin headers, a size cap enforced while
@@ -18,6 +18,7 @@ import aiohttp
 from .errors import ImageTooLargeError, ProviderResponseError
 from .helper import is_http_url, safe_url
 from .http import DEFAULT_TIMEOUT, raise_for_status, read_capped, translate_errors
+from .types import ImageData
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +41,11 @@ def sniff_image_mime(data: bytes) -> str | None:
 
 def image_data_uri(data: bytes, *, provider: str | None = None) -> str:
     """Encode image bytes as ``data:<mime>;base64,...``; refuse bytes that are not a known image."""
-    return f"{data_uri_prefix(data, provider=provider)}{base64.b64encode(data).decode('ascii')}"
+    return checked_image(data, provider=provider).data_uri()
 
 
-def data_uri_prefix(data: bytes, *, provider: str | None = None) -> str:
-    """``data:<mime>;base64,`` for the bytes' real type; refuse bytes that are not a known image."""
+def checked_image(data: bytes, *, provider: str | None = None) -> ImageData:
+    """The bytes with their real MIME type; refuse bytes that are not a known image."""
     mime = sniff_image_mime(data)
     if mime is None:
         raise ProviderResponseError(
@@ -52,11 +53,11 @@ def data_uri_prefix(data: bytes, *, provider: str | None = None) -> str:
             provider=provider,
             detail=f"{len(data)} bytes starting with {data[:16]!r}",
         )
-    return f"data:{mime};base64,"
+    return ImageData(data, mime)
 
 
-def base64_image_data_uri(encoded: str, *, max_bytes: int, provider: str | None = None) -> str:
-    """A data URI from an API's ``b64_json``: checked to be base64, within ``max_bytes`` and an image."""
+def base64_image(encoded: str, *, max_bytes: int, provider: str | None = None) -> ImageData:
+    """The image in an API's ``b64_json``: checked to be base64, within ``max_bytes`` and an image."""
     if len(encoded) > (max_bytes + 2) // 3 * 4 + 64:  # refuse before decoding megabytes for nothing
         raise ImageTooLargeError(max_bytes, provider=provider, detail=f"{len(encoded)} base64 characters")
     try:
@@ -69,7 +70,7 @@ def base64_image_data_uri(encoded: str, *, max_bytes: int, provider: str | None 
         ) from exc
     if len(data) > max_bytes:
         raise ImageTooLargeError(max_bytes, size=len(data), provider=provider, detail="decoded b64_json")
-    return image_data_uri(data, provider=provider)
+    return checked_image(data, provider=provider)
 
 
 def first_image_entry(payload: object, *, provider: str) -> dict[str, Any]:
@@ -132,7 +133,7 @@ async def download_image(
     return data
 
 
-async def download_image_as_data_uri(
+async def download_image_file(
     session: aiohttp.ClientSession,
     url: str,
     *,
@@ -141,12 +142,8 @@ async def download_image_as_data_uri(
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
     headers: Mapping[str, str] | None = None,
     provider: str | None = None,
-) -> str:
-    """``download_image`` then ``image_data_uri``: what a provider yields inside an ``ImageResponse``.
-
-    The download is dropped as soon as it is encoded, so the image, its base64 and the URI are never
-    all held at once: 2.7× the image at the peak instead of 3.7× (BENCHMARKS.md, measure 4).
-    """
+) -> ImageData:
+    """``download_image`` then ``checked_image``: what a provider yields inside an ``ImageResponse``."""
     data = await download_image(
         session,
         url,
@@ -156,9 +153,4 @@ async def download_image_as_data_uri(
         headers=headers,
         provider=provider,
     )
-    prefix = data_uri_prefix(data, provider=provider).encode("ascii")
-    encoded = base64.b64encode(data)
-    del data
-    uri = prefix + encoded
-    del encoded
-    return uri.decode("ascii")
+    return checked_image(data, provider=provider)

@@ -20,27 +20,30 @@ from .base import AsyncGeneratorProvider, HostLabel
 from .errors import ImageTooLargeError, ProviderResponseError
 from .helper import ApiKey, is_http_url, safe_url
 from .http import (
+    ServerError,
     checked_post,
     decode_json,
     read_capped,
     read_sse_data,
     resolve_timeout,
     run_request,
+    shorten,
     translate_errors,
 )
 from .image import (
-    base64_image_data_uri,
-    download_image_as_data_uri,
+    base64_image,
+    download_image_file,
     first_image_entry,
     no_image_error,
     resolve_max_image_bytes,
 )
 from .trim import trim_answer
-from .types import ImageResponse, Messages
+from .types import ImageData, ImageResponse, Messages
 
 logger = logging.getLogger(__name__)
 
 _JSON_SLACK = 64 * 1024  # room for the JSON around a base64 image (revised_prompt and the like)
+_MESSAGE_CHARS = 1000  # of a server's error message kept for logs and details (reasons quote less)
 
 
 class OpenAICompatible(AsyncGeneratorProvider):
@@ -52,13 +55,14 @@ class OpenAICompatible(AsyncGeneratorProvider):
     """
 
     url: ClassVar[str] = "https://api.openai.com/v1"
-    working: ClassVar[bool] = True
+    working: bool = True
+    kind: ClassVar[str] = "OpenAI-compatible"
     supports_stream: ClassVar[bool] = True
     supports_message_history: ClassVar[bool] = True
     label = HostLabel(with_port=True)  # local servers differ only by port ("127.0.0.1:11434")
-    default_model: ClassVar[str] = "gpt-4o-mini"
-    models: ClassVar[list[str]] = ["gpt-4o-mini", "dall-e-3"]
-    image_model: ClassVar[str | None] = "dall-e-3"
+    default_model: str = "gpt-4o-mini"
+    models: list[str] = ["gpt-4o-mini", "dall-e-3"]  # noqa: RUF012 - g4f shape: read per class and per chain instance
+    image_model: str | None = "dall-e-3"
     api_key: ClassVar[ApiKey | None] = None
 
     @classmethod
@@ -205,8 +209,10 @@ class OpenAICompatible(AsyncGeneratorProvider):
             detail = cls._redact(f"not JSON: {raw[:120]!r}")
             raise ProviderResponseError(f"{label} sent a malformed answer", provider=label, detail=detail) from exc
         if isinstance(payload, dict) and payload.get("error"):
-            detail = cls._redact(api_error_message(payload) or "no message")
-            raise ProviderResponseError(f"{label} reported an error", provider=label, detail=detail)
+            # An error event: in place of the first chunk, or mid-stream after a 200 (no [DONE] follows).
+            message = cls._redact(api_error_message(payload) or "")
+            reason = f"{label} reported an error: {shorten(message)}" if message else f"{label} reported an error"
+            raise ProviderResponseError(reason, provider=label, detail=message or "no message")
         choices = payload.get("choices") if isinstance(payload, dict) else None
         part = choices[0].get(field) if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
         content = part.get("content") if isinstance(part, dict) else None
@@ -220,8 +226,8 @@ class OpenAICompatible(AsyncGeneratorProvider):
     @classmethod
     async def _generate_image(
         cls, http: aiohttp.ClientSession, *, endpoint: str, post_options: dict[str, Any], image_cap: int
-    ) -> str:
-        """POST the image request; return ``data[0].b64_json`` as a data URI, or download ``data[0].url``."""
+    ) -> ImageData:
+        """POST the image request; return the image in ``data[0].b64_json``, or download ``data[0].url``."""
         label = cls.label
         json_cap = image_cap // 3 * 4 + _JSON_SLACK
         async with checked_post(http, endpoint, subject=label, **post_options) as response:
@@ -235,10 +241,10 @@ class OpenAICompatible(AsyncGeneratorProvider):
         entry = first_image_entry(payload, provider=label)
         encoded, image_url = entry.get("b64_json"), entry.get("url")
         if isinstance(encoded, str) and encoded:
-            return base64_image_data_uri("".join(encoded.split()), max_bytes=image_cap, provider=label)
+            return base64_image("".join(encoded.split()), max_bytes=image_cap, provider=label)
         if isinstance(image_url, str) and image_url:
             # Another host (a signed blob URL): it gets no Authorization header, only the download limits.
-            return await download_image_as_data_uri(
+            return await download_image_file(
                 http,
                 image_url,
                 proxy=post_options["proxy"],
@@ -260,24 +266,36 @@ def image_request(model: str, prompt: str) -> dict[str, Any]:
 
 def api_error_message(payload: object) -> str | None:
     """The human message of an OpenAI-style error (``{"error": {"message": ...}}`` or a bare string)."""
+    return api_error(payload).message
+
+
+def api_error(payload: object) -> ServerError:
+    """The message and code of an OpenAI-style error: ``{"error": {"message", "type", "code"}}`` (LiteLLM
+    puts the HTTP status in ``code`` as a string), a bare ``{"error": "..."}``, or ``{"detail": ...}``.
+    """
     if not isinstance(payload, dict):
-        return None
+        return ServerError(None)
     error = payload.get("error")
+    code: object = None
     if isinstance(error, dict):
         message = error.get("message") or error.get("code") or error.get("type")
+        code = error.get("code")
     else:
         message = error or payload.get("message") or payload.get("detail")
-    return str(message)[:300] if message else None
+    return ServerError(
+        str(message)[:_MESSAGE_CHARS] if message else None, str(code) if isinstance(code, str | int) else None
+    )
 
 
-def explain_error(body: bytes, *, key: ApiKey | None) -> str | None:
-    """What an error body says, for logs and the error's detail, with the API key blanked out."""
+def explain_error(body: bytes, *, key: ApiKey | None) -> ServerError:
+    """What an error body says, with the API key blanked out: an OpenAI-style error object, or a plain-text
+    body (LiteLLM answers some failures in text/plain); a web page says nothing useful and is left out.
+    """
     try:
-        message = api_error_message(json.loads(body))
+        said = api_error(json.loads(body))
     except ValueError:
-        message = None
-    if message is None and body.strip():
-        message = repr(body.decode("utf-8", "replace")[:120])
-    if message is not None and key is not None:
-        message = key.redact(message)
-    return message
+        text = body.decode("utf-8", "replace").strip()
+        said = ServerError(text[:_MESSAGE_CHARS] if text and not text.startswith("<") else None)
+    if said.message is not None and key is not None:
+        said = ServerError(key.redact(said.message), said.code)
+    return said

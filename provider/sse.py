@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -119,7 +119,7 @@ class SSEParser:
 
 async def iter_sse_events(
     chunks: AsyncIterable[bytes], *, dispatch_incomplete: bool = False
-) -> AsyncIterator[SSEEvent]:
+) -> AsyncGenerator[SSEEvent, None]:
     """Yield events from an async byte stream as they complete."""
     parser = SSEParser()
     async for chunk in chunks:
@@ -134,7 +134,7 @@ async def iter_sse_data(
     *,
     done: str | None = DONE_MARKER,
     dispatch_incomplete: bool = False,
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """Yield each event's ``data``; an event whose data is ``done`` ends the stream and is not yielded."""
     async with aclosing(iter_sse_events(chunks, dispatch_incomplete=dispatch_incomplete)) as events:
         async for event in events:

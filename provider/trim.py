@@ -8,7 +8,7 @@ until more text proves it is not the end. The joined output always equals ``"".j
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
 from .errors import ProviderResponseError
@@ -49,7 +49,7 @@ class AnswerTrimmer:
 
 async def trim_answer(
     chunks: AsyncGenerator[str, None], *, provider: str, detail: str | None = None
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """Stream ``chunks`` trimmed; raise "returned an empty answer" if nothing but whitespace came.
 
     An empty answer is an error, not a reply: the caller (or a failover chain) must not show or store it.

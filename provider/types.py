@@ -2,30 +2,107 @@
 
 from __future__ import annotations
 
+import base64
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 Messages = list[dict[str, str]]
 """A chat history, e.g. ``[{"role": "user", "content": "Hi"}]``."""
 
+_DATA_URI = re.compile(r"data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[\w-]+=[^;,]*)*;base64,", re.ASCII)
+
 
 @dataclass(frozen=True, repr=False)
+class ImageData:
+    """An image's bytes and MIME type (taken from the bytes themselves by the providers here)."""
+
+    data: bytes
+    mime: str
+
+    def data_uri(self) -> str:
+        """``data:<mime>;base64,...``: what g4f-style callers expect in ``ImageResponse.images``."""
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+    @classmethod
+    def from_data_uri(cls, uri: str) -> ImageData | None:
+        """The bytes of a base64 ``data:`` URI; None for anything else (an http URL, a plain data URI).
+
+        Raises ``ValueError`` (``binascii.Error``) for base64 that strict decoding refuses.
+        """
+        match = _DATA_URI.match(uri) if isinstance(uri, str) else None
+        if match is None:
+            return None
+        data = base64.b64decode(memoryview(uri.encode("ascii"))[match.end() :], validate=True)
+        return cls(data, match.group("mime") or "application/octet-stream")
+
+    def __repr__(self) -> str:
+        return f"ImageData(<{len(self.data)} bytes>, mime={self.mime!r})"
+
+
 class ImageResponse:
     """A generated image, yielded by a provider instead of text.
 
-    ``images`` holds ``data:`` URIs so callers need no second download; it is always a list (a single
-    string is wrapped, as g4f's ``ImageResponse`` allows). ``alt`` is the prompt that produced it.
+    Two views of the same images, each built once, on first use, from the other:
+
+    - ``images``: ``data:`` URIs, as g4f's ``ImageResponse`` has them (a single string is wrapped in a list);
+    - ``files``: ``ImageData`` (bytes and MIME type), which the providers here fill directly, so a caller
+      that wants the bytes never decodes what was just encoded.
+
+    ``alt`` is the prompt that produced it. Instances are immutable.
     """
 
-    images: list[str]
+    __slots__ = ("_files", "_images", "alt")
+
+    _files: list[ImageData] | None
+    _images: list[str] | None
     alt: str
 
-    def __post_init__(self) -> None:
-        if isinstance(self.images, str):
-            object.__setattr__(self, "images", [self.images])
-        else:
-            object.__setattr__(self, "images", list(self.images))
+    def __init__(
+        self, images: str | Sequence[str] | None = None, alt: str = "", *, files: Sequence[ImageData] | None = None
+    ) -> None:
+        if images is None and files is None:
+            images = []
+        uris = None if images is None else [images] if isinstance(images, str) else list(images)
+        object.__setattr__(self, "_images", uris)
+        object.__setattr__(self, "_files", None if files is None else list(files))
+        object.__setattr__(self, "alt", alt)
+
+    @property
+    def images(self) -> list[str]:
+        if self._images is None:
+            object.__setattr__(self, "_images", [file.data_uri() for file in self._files or []])
+        assert self._images is not None
+        return self._images
+
+    @property
+    def files(self) -> list[ImageData]:
+        """The images as bytes; URIs that are not base64 ``data:`` URIs (http URLs) have none and are left out.
+
+        Raises ``ValueError`` when a data URI holds invalid base64.
+        """
+        if self._files is None:
+            decoded = (ImageData.from_data_uri(uri) for uri in self._images or [])
+            object.__setattr__(self, "_files", [file for file in decoded if file is not None])
+        assert self._files is not None
+        return self._files
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"ImageResponse is immutable: cannot set {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ImageResponse):
+            return NotImplemented
+        return self.alt == other.alt and self.images == other.images
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking lists inside: unhashable, like the dataclass was
 
     def __repr__(self) -> str:
-        """Keep logs readable: a data URI can be megabytes long."""
-        sizes = ", ".join(f"<{len(uri)} chars>" for uri in self.images)
+        """Keep logs readable: an image can be megabytes."""
+        if self._files is not None:
+            sizes = ", ".join(f"<{len(file.data)} bytes {file.mime}>" for file in self._files)
+        else:
+            sizes = ", ".join(f"<{len(uri)} chars>" for uri in self._images or [])
         return f"ImageResponse(images=[{sizes}], alt={self.alt!r})"
+

@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 from bot import texts
 from bot.config import LANGUAGES, ConfigError, Rate, Settings
 from bot.i18n import LOCALES_DIR, catalogs, locale_for
-from provider import ProviderStatus
+from provider import CapabilityStatus, ProviderStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = LOCALES_DIR / "messages.pot"
@@ -155,7 +155,8 @@ def test_unknown_default_language_names_the_variable() -> None:
 def test_model_and_stats_in_russian() -> None:
     """The texts composed of several plural pieces read as one sentence."""
     statuses = [
-        ProviderStatus("api.openai.com", "gpt-4o-mini", "dall-e-3", "open", False, 3, 41.6, 10, 3, "HTTP 500"),
+        ProviderStatus("api.openai.com", "gpt-4o-mini", "dall-e-3", "open", False, 3, 41.6, 10, 3, "HTTP 500",
+                       kind="OpenAI-compatible", images=CapabilityStatus("closed", True, 0, None, 2, 1, "HTTP 400")),
         ProviderStatus("127.0.0.1", "gpt-4", None, "half-open", False, 1, 0.0, 1, 1, "timed out"),
         ProviderStatus("local", "llama", None, "closed", False, 2, None, 2, 2, "refused"),
         ProviderStatus("spare", "llama", None, "closed", True, 0, None, 21, 0, None),
@@ -166,8 +167,9 @@ def test_model_and_stats_in_russian() -> None:
 
     assert chain == (
         "<b>Провайдеры моделей</b> в том порядке, в котором к ним обращается бот:\n"
-        "1. api.openai.com — gpt-4o-mini, рисует с помощью dall-e-3: пропускается ещё 42 секунды после 3 сбоев ⛔\n"
+        "1. api.openai.com (OpenAI-compatible) — gpt-4o-mini: пропускается ещё 42 секунды после 3 сбоев ⛔\n"
         "    последняя ошибка: HTTP 500\n"
+        "    рисует с помощью dall-e-3: исправен ✅\n"
         "2. 127.0.0.1 — gpt-4: проверяется после 1 сбоя ⚠️\n"
         "    последняя ошибка: timed out\n"
         "3. local — llama: сбоит (2 раза подряд) ⚠️\n"
@@ -176,6 +178,7 @@ def test_model_and_stats_in_russian() -> None:
     )
     assert stats == (
         "<b>Сохранено</b>\n1 разговор, 5 сообщений\n\n<b>Провайдеры с момента запуска</b>\n"
-        "api.openai.com: 10 запросов, 3 ошибки\n127.0.0.1: 1 запрос, 1 ошибка\nlocal: 2 запроса, 2 ошибки\n"
+        "api.openai.com: 12 запросов, 4 ошибки (картинки: 2 запроса, 1 ошибка)\n"
+        "127.0.0.1: 1 запрос, 1 ошибка\nlocal: 2 запроса, 2 ошибки\n"
         "spare: 21 запрос, 0 ошибок"
     )

@@ -1,53 +1,17 @@
-"""Decoding the provider's data URI: strict base64 exactly as the standard library, and Telegram's photo rules."""
+"""The image service: the provider's bytes used as they are, data URIs of g4f-style providers, Telegram's rules."""
 
 from __future__ import annotations
 
 import base64
-import binascii
 import io
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from PIL import Image
 
-from bot.services.images import ImageDataError, _decode_base64, decode_image, fits_as_photo
-
-B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
-
-
-def reference(text: str) -> bytes | None:
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def ours(text: str) -> bytes | None:
-    try:
-        return bytes(_decode_base64("data:image/png;base64," + text, len("data:image/png;base64,")))
-    except (binascii.Error, ValueError):
-        return None
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=2000))
-def test_round_trip(data: bytes) -> None:
-    assert ours(base64.b64encode(data).decode()) == data
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=B64_ALPHABET + " \n!", max_size=64))
-def test_accepts_and_refuses_exactly_like_strict_b64decode(text: str) -> None:
-    assert ours(text) == reference(text)
-
-
-@pytest.mark.parametrize("size", [3 * (1 << 14) - 1, 3 * (1 << 14), 3 * (1 << 14) + 1, 3 * (1 << 15) + 2])
-def test_sizes_around_the_chunk_boundary(size: int) -> None:
-    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
-    encoded = base64.b64encode(data).decode()
-    assert ours(encoded) == data
-    assert ours(encoded[:-4] + "=" + encoded[-3:]) is None  # padding inside the text is refused
+from bot.services.images import ImageDataError, ImageService, decode_image, fits_as_photo
+from provider import AsyncGeneratorProvider, ImageData, ImageResponse
 
 
 def png(width: int, height: int) -> bytes:
@@ -79,3 +43,37 @@ def test_bad_image_data_is_refused(bad: str) -> None:
 )
 def test_photo_limits(size: int, width: int, height: int, photo: bool) -> None:
     assert fits_as_photo(size, width, height) is photo
+
+
+class Drawer(AsyncGeneratorProvider):
+    """Yields one scripted ImageResponse."""
+
+    image_model = "img"
+
+    def __init__(self, response: ImageResponse) -> None:
+        self.response = response
+
+    async def create_async_generator(  # type: ignore[override]  # an instance, as the chain is
+        self, model: str, messages: Any, proxy: str | None = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        yield self.response
+
+
+async def test_the_providers_bytes_are_used_as_they_are() -> None:
+    """No decoding of what the provider encoded: the very bytes object goes on to Telegram, no data URI made."""
+    data = png(30, 20)
+    response = ImageResponse(files=[ImageData(data, "image/png")], alt="fox")
+    image = await ImageService(Drawer(response)).draw("fox")
+    assert image.data is data and (image.width, image.height, image.as_photo) == (30, 20, True)
+    assert response._images is None  # the data URIs were never built
+
+
+async def test_a_data_uri_only_provider_still_works() -> None:
+    image = await ImageService(Drawer(ImageResponse([uri(png(10, 10))], "fox"))).draw("fox")
+    assert bytes(image.data) == png(10, 10)
+
+
+@pytest.mark.parametrize("images", [["data:image/png;base64,@@@@"], ["https://img.test/a.png"], []])
+async def test_unusable_image_answers_are_refused(images: list[str]) -> None:
+    with pytest.raises(ImageDataError):
+        await ImageService(Drawer(ImageResponse(images, "fox"))).draw("fox")

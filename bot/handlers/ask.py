@@ -76,4 +76,4 @@ async def answer_question(message: Message, prompt: str, chat_service: ChatServi
         await message.reply(texts.conversation_busy())
     except ProviderError as error:
         logger.warning("chat=%s: provider failed: %s", message.chat.id, error)
-        await message.reply(texts.model_failed(error.reason))
+        await message.reply(texts.model_failed(error))

@@ -67,7 +67,7 @@ async def draw(message: Message, prompt: str, image_service: ImageService, cance
         await message.reply(texts.cancelled())
     except ProviderError as error:
         logger.warning("chat=%s: image failed: %s", message.chat.id, error)
-        await message.reply(texts.image_failed(error.reason))
+        await message.reply(texts.image_failed(error))
     except TelegramBadRequest as error:
         logger.warning("chat=%s: the picture was refused: %s", message.chat.id, error.message)
         reason = error.message.removeprefix("Bad Request: ")

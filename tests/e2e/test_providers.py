@@ -16,6 +16,7 @@ from tests.settings import changed
 from .conftest import RunBot, visible
 
 KEY = "sk-test-0123456789abcdef"
+GROUP = -1001234
 
 
 @pytest.fixture
@@ -52,8 +53,10 @@ async def test_failover_to_openai_then_breaker_skips_aichats(
         {"role": "user", "content": "q1"},
     ]
     chain = visible(status[5].params["text"])
-    assert "1. 127.0.0.1 — gpt-4, draws with dalle: skipped for" in chain and "after 3 failures" in chain
-    assert f"2. {oa.base_url.split('/')[2]} — m1, draws with img-1: healthy" in chain
+    assert "1. 127.0.0.1 (ai-chats.org) — gpt-4: skipped for" in chain and "after 3 failures" in chain
+    assert "    draws with dalle: healthy" in chain  # chat failed, not drawing: its breaker is its own
+    second = f"2. {oa.base_url.split('/')[2]} (OpenAI-compatible) — m1: healthy ✅\n    draws with img-1: healthy"
+    assert second in chain
 
 
 async def test_system_prompt_is_sent_as_a_system_message(
@@ -91,7 +94,8 @@ async def test_when_every_provider_fails_the_reply_names_each_cause(
 
     text = visible(reply.params["text"])
     assert text.startswith("The model did not answer: 127.0.0.1 returned HTTP 500; ")
-    assert "refused the API key (HTTP 401)" in text and KEY not in text
+    assert "refused the API key (HTTP 401): Incorrect API key provided: sk-****" in text and KEY not in text
+    assert text.endswith("Try again later.")  # one of them (the 500) may well answer later
     assert ai.chat_prompts == ["hi", "again"]  # nothing of the failed turn was stored
 
 
@@ -100,5 +104,72 @@ async def test_model_command_lists_the_default_chain(app: Application, tg: Teleg
     [reply] = await tg.wait_for("sendMessage")
 
     assert visible(reply.params["text"]) == (
-        "Model providers, in the order they are tried:\n1. 127.0.0.1 — gpt-4, draws with dalle: healthy ✅"
+        "Model providers, in the order they are tried:\n1. 127.0.0.1 (ai-chats.org) — gpt-4: healthy ✅\n"
+        "    draws with dalle: healthy ✅"
     )
+
+
+@pytest.fixture
+async def litellm() -> AsyncIterator[OpenAIEmulator]:
+    async with OpenAIEmulator(api_key=KEY, flavour="litellm") as emulator:
+        yield emulator
+
+
+async def test_a_too_long_conversation_suggests_reset(
+    run_bot: RunBot, settings: Settings, tg: TelegramEmulator, litellm: OpenAIEmulator
+) -> None:
+    litellm.fail_next("context_window")
+    async with run_bot(chained(settings, litellm, ("openai",))):
+        tg.push_message("/ask a very long story")
+        [reply] = await tg.wait_for("sendMessage")
+
+    text = visible(reply.params["text"])
+    assert text.startswith(f"The model did not answer: 127.0.0.1:{litellm.port} returned HTTP 400: litellm.Context")
+    assert text.endswith("The conversation is too long for it: send /reset to start a new one.")
+
+
+async def test_refused_drawings_leave_chat_alone_and_say_why(
+    run_bot: RunBot, settings: Settings, tg: TelegramEmulator, litellm: OpenAIEmulator
+) -> None:
+    """LiteLLM without the image model: 400 "Invalid model name" thrice, and /ask still goes to the server."""
+    litellm.fail_next("invalid_model", times=3)
+    async with run_bot(chained(settings, litellm, ("openai",), admins=frozenset({1001}))):
+        for n in range(3):
+            tg.push_message(f"/draw fox {n}")
+            await tg.wait_for("sendMessage", count=n + 1)
+        tg.push_message("/ask still there?")
+        await tg.wait_for("sendMessage", lambda c: c.params.get("parse_mode") == "HTML", count=4)
+        tg.push_message("/stats")
+        calls = await tg.wait_for("sendMessage", count=5)
+
+    refusal = visible(calls[0].params["text"])
+    assert "Invalid model name passed in model=img-1" in refusal and "Try again later" not in refusal
+    assert refusal.endswith("try another description, or tell the bot's owner if this goes on.")
+    assert visible(calls[3].params["text"]) == "Echo: still there?"
+    assert litellm.hits["/v1/chat/completions"] == 1 and litellm.hits["/v1/images/generations"] == 3
+    assert visible(calls[4].params["text"]).endswith(
+        f"127.0.0.1:{litellm.port}: 4 requests, 3 errors (images: 3 requests, 3 errors)"
+    )
+
+
+async def test_a_stream_failing_midway_replaces_the_preview_with_the_error(
+    run_bot: RunBot, settings: Settings, tg: TelegramEmulator, litellm: OpenAIEmulator
+) -> None:
+    """HTTP 200, some text, then an error event and no [DONE]: the preview goes, the error is said, nothing
+    of the turn is stored."""
+    litellm.answers = ["partial text that never finishes " * 4, "ok"]
+    litellm.chunk_delay = 0.02  # half of it streams for ~0.4 s: long enough for a preview
+    litellm.fail_next("error_mid_stream")
+    async with run_bot(chained(settings, litellm, ("openai",))):
+        tg.push_message("/ask fail", chat_type="supergroup", chat_id=GROUP)
+        [delete] = await tg.wait_for("deleteMessage")
+        calls = await tg.wait_for("sendMessage", count=2)
+        tg.push_message("/ask again", chat_type="supergroup", chat_id=GROUP)
+        await tg.wait_for("sendMessage", count=3)
+
+    assert delete.params["message_id"] == calls[0].result["message_id"]
+    error = visible(calls[1].params["text"])
+    assert error.startswith(f"The model did not answer: 127.0.0.1:{litellm.port} reported an error: litellm.API")
+    assert error.endswith("Try again later.")
+    assert next(m.get("text", "") for m in tg.messages(GROUP) if m["from"]["is_bot"]) == error
+    assert litellm.chat_messages[-1] == [{"role": "user", "content": "again"}]  # the failed turn was not stored

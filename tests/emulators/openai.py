@@ -2,6 +2,11 @@
 
 Shaped like api.openai.com (and Ollama's /v1): chunks are ``chat.completion.chunk`` objects ending in
 ``data: [DONE]``, errors are ``{"error": {"message", "type", "param", "code"}}`` with the real statuses.
+
+``flavour="litellm"`` answers as the LiteLLM proxy does in front of it: the role arrives with the first
+text, in 3-character chunks; error codes are the HTTP status as a string and ``param`` is ``"None"``; a
+429's wait is in ``llm_provider-retry-after``; a wrong key is a 400 (``no_db_connection``), a missing one
+a text/plain 500, and a context window overflow a 400 naming ``ContextWindowExceededError``.
 """
 
 from __future__ import annotations
@@ -28,7 +33,11 @@ Mode = Literal[
     "empty",  # a role-only chunk, then [DONE]: no text at all
     "truncated",  # half the chunks, then the connection is cut
     "reset",  # connection closed before any response
+    "error_mid_stream",  # 200, some chunks, then an error event and no [DONE] (an upstream failing midway)
+    "context_window",  # 400: the conversation exceeds the model's context window (in the flavour's words)
+    "invalid_model",  # 400: the gateway has no such model (LiteLLM's "Invalid model name")
 ]
+Flavour = Literal["openai", "litellm"]
 Fault = Mode | int  # an int answers with that HTTP status and an OpenAI-style error body
 CHAT_PATH = "/v1/chat/completions"
 IMAGES_PATH = "/v1/images/generations"
@@ -70,8 +79,16 @@ def mask(key: str) -> str:
 class OpenAIEmulator(LocalServer):
     """``async with OpenAIEmulator(api_key="sk-test") as oa:`` then configure the provider with ``oa.base_url``."""
 
-    def __init__(self, *, api_key: str | None = None, chunk_size: int = 8, chunk_delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        chunk_size: int | None = None,
+        chunk_delay: float = 0.0,
+        flavour: Flavour = "openai",
+    ) -> None:
         super().__init__()
+        self.flavour = flavour
         self.api_key = api_key  # the key expected as "Bearer <key>"; None accepts any or none
         self.requests: list[OpenAIRequest] = []
         self.hits: Counter[str] = Counter()
@@ -79,7 +96,7 @@ class OpenAIEmulator(LocalServer):
         self.responder: Callable[[list[dict[str, Any]]], str] = default_responder
         self.mode: Fault = "ok"
         self.retry_after: str | None = "1"  # Retry-After sent with 429 answers
-        self.chunk_size = chunk_size
+        self.chunk_size = chunk_size if chunk_size is not None else (3 if flavour == "litellm" else 8)
         self.chunk_delay = chunk_delay
         self.image_bytes = png_bytes(64, 48)
         self.image_mode: Literal["b64_json", "url"] = "b64_json"  # "url" answers with a URL served here
@@ -146,6 +163,16 @@ class OpenAIEmulator(LocalServer):
     def _check_key(self, header: str | None) -> web.Response | None:
         if self.api_key is None or header == f"Bearer {self.api_key}":
             return None
+        if self.flavour == "litellm":
+            if not header or header.removeprefix("Bearer ").strip() == "":
+                # What LiteLLM answers when no key came at all: an unhandled exception, as plain text.
+                return web.Response(status=500, text="Internal Server Error", content_type="text/plain")
+            message = (
+                "Authentication Error, No connected db. Set `LITELLM_MASTER_KEY` or connect a database "
+                f"to use virtual keys. Received API Key = {header.removeprefix('Bearer ')}"
+            )
+            body = {"error": {"message": message, "type": "no_db_connection", "param": "None", "code": "400"}}
+            return web.json_response(body, status=400)
         if not header:
             message = "You didn't provide an API key. You need to provide your API key in an Authorization header."
         else:
@@ -156,10 +183,40 @@ class OpenAIEmulator(LocalServer):
         return self._faults.popleft() if self._faults else self.mode
 
     def _http_error(self, status: int) -> web.Response:
-        headers = {"Retry-After": self.retry_after} if status == 429 and self.retry_after else None
+        header = "llm_provider-retry-after" if self.flavour == "litellm" else "Retry-After"
+        headers = {header: self.retry_after} if status == 429 and self.retry_after else None
         messages = {429: "Rate limit reached for requests.", 401: "Incorrect API key provided."}
         message = messages.get(status, "The server had an error while processing your request.")
-        return web.json_response(error_body(status, message), status=status, headers=headers)
+        return web.json_response(self._error(status, message), status=status, headers=headers)
+
+    def _error(self, status: int, message: str) -> dict[str, Any]:
+        """An error object as the flavour writes it."""
+        if self.flavour == "litellm":
+            return {"error": {"message": message, "type": None, "param": "None", "code": str(status)}}
+        return error_body(status, message)
+
+    def _refused_model(self, fault: Fault) -> web.Response | None:
+        """The 400s a gateway sends for a request it will not run."""
+        litellm = self.flavour == "litellm"
+        if fault == "context_window":
+            if litellm:
+                message = (
+                    "litellm.ContextWindowExceededError: litellm.BadRequestError: ContextWindowExceededError: "
+                    "OpenAIException - This model's maximum context length is 8192 tokens."
+                )
+                return web.json_response(self._error(400, message), status=400)
+            body = error_body(400, "This model's maximum context length is 8192 tokens. However, your messages "
+                              "resulted in 9000 tokens. Please reduce the length of the messages.")
+            body["error"]["code"] = "context_length_exceeded"
+            return web.json_response(body, status=400)
+        if fault == "invalid_model":
+            model = self.requests[-1].json.get("model") if isinstance(self.requests[-1].json, dict) else None
+            message = (
+                f"{{'error': '/chat/completions: Invalid model name passed in model={model}. "
+                "Call `/v1/models` to view available models for your key.'}}"
+            )
+            return web.json_response(self._error(400, message), status=400)
+        return None
 
     def _refusal(
         self, request: web.Request, fault: Fault, validate: Callable[[Any], str | None]
@@ -174,7 +231,7 @@ class OpenAIEmulator(LocalServer):
             return web.json_response(error_body(400, problem), status=400)
         if fault == "non_json":
             return web.Response(text="<!DOCTYPE html><html><body>Sign in</body></html>", content_type="text/html")
-        return None
+        return self._refused_model(fault)
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         fault = self._next_fault()
@@ -205,14 +262,20 @@ class OpenAIEmulator(LocalServer):
                 await event(error_body(500, "The server had an error while processing your request."))
                 await response.write_eof()
                 return response
-            await event(chunk({"role": "assistant", "content": ""}))
+            if self.flavour != "litellm" or not pieces:
+                await event(chunk({"role": "assistant", "content": ""}))
             for i, piece in enumerate(pieces):
-                if fault == "truncated" and i >= max(1, len(pieces) // 2):
+                if fault in ("truncated", "error_mid_stream") and i >= max(1, len(pieces) // 2):
                     await asyncio.sleep(0.05)  # let the sent chunks reach the client before the cut
-                    return abort_connection(request)
+                    if fault == "truncated":
+                        return abort_connection(request)
+                    await event(self._error(500, "litellm.APIConnectionError: upstream connection lost"))
+                    await response.write_eof()  # no [DONE]: the stream just ends
+                    return response
                 if i and self.chunk_delay > 0:
                     await asyncio.sleep(self.chunk_delay)
-                await event(chunk({"content": piece}))
+                delta = {"role": "assistant", "content": piece} if i == 0 and self.flavour == "litellm" else None
+                await event(chunk(delta or {"content": piece}))
             await event(chunk({}, "stop"))
             if (payload.get("stream_options") or {}).get("include_usage"):
                 await event({**_envelope(payload, "chat.completion.chunk"), "choices": [], "usage": {}})

@@ -18,6 +18,8 @@ from aioresponses import aioresponses
 from aioresponses import core as aioresponses_core
 from PIL import Image
 
+from tests.provider.stub import StubServer
+
 _EXPECTED_CHAT_HEADERS = {
     "accept": "application/json, text/event-stream",
     "accept-language": "en-US,en;q=0.9",
@@ -128,3 +130,10 @@ async def client_session() -> AsyncIterator[aiohttp.ClientSession]:
     """A caller-owned session, with a long default timeout the provider must override per request."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
         yield session
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[StubServer]:
+    """A scripted 127.0.0.1 server (tests/provider/stub.py)."""
+    async with StubServer() as server:
+        yield server

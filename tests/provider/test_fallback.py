@@ -12,6 +12,7 @@ import pytest
 from provider import (
     AllProvidersFailedError,
     AsyncGeneratorProvider,
+    CapabilityStatus,
     CircuitOpenError,
     FallbackProvider,
     ImageResponse,
@@ -21,6 +22,7 @@ from provider import (
     ProviderHTTPError,
     ProviderResponseError,
     ProviderStatus,
+    ProviderTimeoutError,
 )
 
 HI = [{"role": "user", "content": "Hi"}]
@@ -174,6 +176,66 @@ class TestBreaker:
         assert (status.healthy, status.failures, status.requests, status.errors) == (False, 3, 3, 3)
         assert status.retry_in == pytest.approx(5.0) and status.last_error == "a.test returned HTTP 500"
 
+    @pytest.mark.parametrize("status", [400, 401, 404, 413])
+    async def test_refused_requests_do_not_trip_it(self, status: int) -> None:
+        """A 4xx says the service is up but refuses this request: fail over, but keep asking it."""
+        a = Fake("a.test").will(error=http("a.test", status), times=5)
+        chain = FallbackProvider([a, Fake("b.test")])
+        for _ in range(5):
+            assert await ask(chain) == ["ok"]
+        assert len(a.calls) == 5
+        state = chain.status()[0]
+        assert (state.state, state.healthy, state.failures, state.errors) == ("closed", True, 0, 5)
+        assert state.last_error == f"a.test returned HTTP {status}"
+
+    @pytest.mark.parametrize(
+        "error",
+        [
+            ProviderHTTPError(429, "https://a.test/api", provider="a.test"),
+            ProviderHTTPError(503, "https://a.test/api", provider="a.test"),
+            ProviderTimeoutError("a.test timed out", provider="a.test"),
+            ProviderConnectionError("a.test is unreachable", provider="a.test"),
+        ],
+    )
+    async def test_transient_failures_trip_it(self, error: ProviderError) -> None:
+        a = Fake("a.test").will(error=error, times=3)
+        chain = FallbackProvider([a, Fake("b.test")])
+        for _ in range(4):
+            assert await ask(chain) == ["ok"]
+        assert len(a.calls) == 3 and chain.status()[0].state == "open"
+
+    async def test_chat_and_images_have_separate_breakers(self) -> None:
+        """Three failed drawings (a 500 or an image host 404) leave chat in use, and the reverse."""
+        clock = Clock()
+        a = Fake("a.test", image_model="img").will(error=http("a.test", 500), times=3)
+        b = Fake("b.test", image_model="img-b")
+        chain = FallbackProvider([a, b], clock=clock)
+        for _ in range(3):
+            assert await ask(chain, "img") == ["ok"]
+        assert await ask(chain, "img") == ["ok"] and a.calls == ["img"] * 3  # images: skipped now
+        assert await ask(chain) == ["ok"] and a.calls == ["img"] * 3 + ["chat-m"]  # chat: still asked
+        status = chain.status()[0]
+        assert (status.state, status.healthy, status.requests, status.errors) == ("closed", True, 1, 0)
+        assert status.images is not None
+        assert (status.images.state, status.images.failures, status.images.requests) == ("open", 3, 3)
+        assert status.images.last_error == "a.test returned HTTP 500"
+        image_host_404 = ProviderHTTPError(404, "https://img.test/x.png", provider="a.test")
+        a.will(error=image_host_404, times=3)
+        for _ in range(3):
+            await ask(chain)
+        assert chain.status()[0].state == "closed" and chain.status()[0].errors == 3
+
+    async def test_a_refused_trial_keeps_the_breaker_for_the_next_trial(self) -> None:
+        clock = Clock()
+        a = Fake("a.test").will(error=http("a.test"), times=3).will(error=http("a.test", 400)).will("back")
+        chain = FallbackProvider([a, Fake("b.test")], clock=clock, cooldown=60)
+        for _ in range(3):
+            await ask(chain)
+        clock.now += 60
+        await ask(chain)  # the trial is refused: neither well nor unwell
+        assert chain.status()[0].state == "half-open"
+        assert await ask(chain) == ["back"] and chain.status()[0].state == "closed"
+
     async def test_half_open_trial_success_closes_it(self) -> None:
         clock = Clock()
         a = Fake("a.test").will(error=http("a.test"), times=3).will("back")
@@ -295,8 +357,10 @@ class TestInterface:
         assert chain.providers == (a, b)
         assert chain.status()[0] == ProviderStatus(
             label="a.test", model="chat-m", image_model="img", state="closed", healthy=True,
-            failures=0, retry_in=None, requests=0, errors=0, last_error=None,
+            failures=0, retry_in=None, requests=0, errors=0, last_error=None, kind="Fake",
+            images=CapabilityStatus("closed", True, 0, None, 0, 0, None),
         )  # fmt: skip
+        assert chain.status()[1].images is None  # b cannot draw
 
     @pytest.mark.parametrize(
         "kwargs", [{"failure_threshold": 0}, {"failure_threshold": True}, {"cooldown": -1}, {"cooldown": float("nan")}]
@@ -314,5 +378,5 @@ class TestInterface:
     def test_chains_do_not_share_state(self) -> None:
         a = Fake("a.test")
         one, two = FallbackProvider([a]), FallbackProvider([a])
-        one._failed(one._members[0], http("a.test"))
+        one._failed("a.test", one._members[0].chat, http("a.test"))
         assert one.status()[0].failures == 1 and two.status()[0].failures == 0

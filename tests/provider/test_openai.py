@@ -1,36 +1,40 @@
-"""OpenAICompatible chat: configuration, the request on the wire, stream parsing and every error (aioresponses)."""
+"""OpenAICompatible chat: configuration, the request on the wire, stream parsing and every error (a stub server)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import socket
-from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import pytest
-from aioresponses import aioresponses
-from multidict import CIMultiDict, CIMultiDictProxy
-from yarl import URL
 
 from provider import (
     AsyncGeneratorProvider,
     OpenAICompatible,
     ProviderAuthError,
     ProviderConnectionError,
+    ProviderContextLengthError,
     ProviderError,
     ProviderHTTPError,
     ProviderRateLimitError,
     ProviderResponseError,
     ProviderTimeoutError,
 )
+from tests.provider.stub import StubServer
 
 KEY = "sk-test-0123456789abcdefSECRET"
 OpenAI = OpenAICompatible.configure("https://api.openai.com/v1", api_key=KEY)
-API = "https://api.openai.com/v1/chat/completions"
+API = "/v1/chat/completions"
 HI = [{"role": "user", "content": "Hi"}]
 SSE = "text/event-stream"
+
+
+@pytest.fixture
+def oa(stub: StubServer) -> type[OpenAICompatible]:
+    """The provider aimed at the stub, still named as OpenAI is in errors."""
+    return OpenAICompatible.configure(stub.url("/v1"), api_key=KEY, label="api.openai.com")
 
 
 def chunk(content: str | None = None, **delta: Any) -> dict[str, Any]:
@@ -43,15 +47,11 @@ def sse(*events: Any) -> str:
     return "".join(f"data: {e if isinstance(e, str) else json.dumps(e)}\n\n" for e in events)
 
 
-def calls(m: aioresponses, url: str = API) -> list[Any]:
-    return m.requests.get(("POST", URL(url)), [])
-
-
-async def collect(provider: Any = OpenAI, messages: list[dict[str, str]] = HI, **kwargs: Any) -> list[Any]:
+async def collect(provider: Any, messages: list[dict[str, str]] = HI, **kwargs: Any) -> list[Any]:
     return [item async for item in provider.create_async_generator("gpt-4o-mini", messages, **kwargs)]
 
 
-async def collect_until_error(provider: Any = OpenAI, **kwargs: Any) -> tuple[list[Any], ProviderError]:
+async def collect_until_error(provider: Any, **kwargs: Any) -> tuple[list[Any], ProviderError]:
     items: list[Any] = []
     with pytest.raises(ProviderError) as info:
         async for item in provider.create_async_generator("gpt-4o-mini", HI, **kwargs):
@@ -101,46 +101,52 @@ class TestConfigure:
 
 
 class TestRequest:
-    async def test_exact_body_keeps_roles_and_system(self, mocked: aioresponses) -> None:
-        mocked.post(API, body=sse(chunk("ok"), "[DONE]"), content_type=SSE)
+    async def test_exact_body_keeps_roles_and_system(self, stub: StubServer, oa: Any) -> None:
+        stub.post(API, body=sse(chunk("ok"), "[DONE]"), content_type=SSE)
         messages = [
             {"role": "system", "content": "You are terse."},
             {"role": "user", "content": "Hi"},
             {"role": "assistant", "content": "Hello!"},
             {"role": "user", "content": "Привет 👋"},
         ]
-        assert await collect(messages=messages) == ["ok"]
-        [call] = calls(mocked)
-        assert json.loads(call.kwargs["data"]) == {"model": "gpt-4o-mini", "messages": messages, "stream": True}
-        assert (
-            call.kwargs["data"] == json.dumps({"model": "gpt-4o-mini", "messages": messages, "stream": True}).encode()
-        )
-        assert call.kwargs["headers"] == {
-            "accept": "text/event-stream",
-            "content-type": "application/json",
-            "authorization": f"Bearer {KEY}",
-        }
-        assert call.kwargs["raise_for_status"] is False and call.kwargs["proxy"] is None
-        assert call.kwargs["timeout"] == aiohttp.ClientTimeout(total=120, connect=10)
+        assert await collect(oa, messages=messages) == ["ok"]
+        [call] = stub.requests_to(API)
+        assert call.body == json.dumps({"model": "gpt-4o-mini", "messages": messages, "stream": True}).encode()
+        assert call.url == API  # straight to the server: no proxy by default
+        sent = {name.lower(): value for name, value in call.headers.items()}
+        assert sent["accept"] == "text/event-stream" and sent["content-type"] == "application/json"
+        assert sent["authorization"] == f"Bearer {KEY}"
+        assert "cookie" not in sent
 
-    async def test_no_key_no_authorization_header(self, mocked: aioresponses) -> None:
-        keyless = OpenAICompatible.configure("http://localhost:11434/v1", model="llama3.2")
-        mocked.post("http://localhost:11434/v1/chat/completions", body=sse(chunk("ok")), content_type=SSE)
+    async def test_no_key_no_authorization_header(self, stub: StubServer) -> None:
+        keyless = OpenAICompatible.configure(stub.url("/v1"), model="llama3.2")
+        stub.post(API, body=sse(chunk("ok")), content_type=SSE)
         assert await collect(keyless) == ["ok"]
-        [call] = calls(mocked, "http://localhost:11434/v1/chat/completions")
-        assert "authorization" not in {name.lower() for name in call.kwargs["headers"]}
+        [call] = stub.requests_to(API)
+        assert "authorization" not in {name.lower() for name in call.headers}
 
-    async def test_options(self, mocked: aioresponses) -> None:
-        mocked.post(API, body=sse(chunk("ok")), content_type=SSE)
-        assert await collect(proxy="http://proxy.local:3128", timeout=5, temperature=0.1, cookie="x") == ["ok"]
-        [call] = calls(mocked)
-        assert call.kwargs["proxy"] == "http://proxy.local:3128"
-        assert call.kwargs["timeout"] == aiohttp.ClientTimeout(total=5.0, connect=10.0)
+    async def test_proxy_is_used_per_request(self, stub: StubServer) -> None:
+        """Through ``proxy=`` the request goes to the proxy (the stub) naming the real server's URL."""
+        remote = OpenAICompatible.configure("http://api.openai.test/v1", api_key=KEY)
+        stub.post(API, body=sse(chunk("ok")), content_type=SSE)
+        assert await collect(remote, proxy=stub.url(), temperature=0.1, cookie="x") == ["ok"]
+        [call] = stub.requests_to(API)
+        assert call.url == "http://api.openai.test/v1/chat/completions"
+        assert call.headers["Host"] == "api.openai.test"
 
-    async def test_empty_messages_are_refused_before_any_request(self, mocked: aioresponses) -> None:
+    async def test_timeout_is_applied_per_request(
+        self, stub: StubServer, oa: Any, client_session: aiohttp.ClientSession
+    ) -> None:
+        """The caller's session allows 300 s; ``timeout=0.2`` on the call still cuts a slow server short."""
+        stub.post(API, body=sse(chunk("late")), content_type=SSE, delay=5)
+        _, err = await collect_until_error(oa, session=client_session, timeout=0.2)
+        assert type(err) is ProviderTimeoutError and err.reason == "api.openai.com timed out"
+        assert not client_session.closed
+
+    async def test_empty_messages_are_refused_before_any_request(self, stub: StubServer, oa: Any) -> None:
         with pytest.raises(ValueError):
-            await collect(messages=[])
-        assert mocked.requests == {}
+            await collect(oa, messages=[])
+        assert stub.received == []
 
 
 class TestAnswer:
@@ -153,47 +159,49 @@ class TestAnswer:
             (sse(chunk("think", role="x")) + ": keep-alive\n\n" + sse(chunk(" more")), ["think", " more"]),
             (sse(chunk("\n\nHi "), chunk(" there \n")), ["Hi ", " there"]),
             (sse(chunk("Привет"), chunk(", мир 🇺🇦")).replace("\n", "\r\n"), ["Привет", ", мир 🇺🇦"]),
+            # LiteLLM: the role comes with the first text, which must not be dropped.
+            (sse(chunk("Her", role="assistant"), chunk("e i"), chunk("s."), "[DONE]"), ["Her", "e i", "s."]),
         ],
     )
-    async def test_stream_is_parsed(self, mocked: aioresponses, body: str, chunks: list[str]) -> None:
-        mocked.post(API, body=body.encode(), content_type=SSE)
-        assert await collect() == chunks
+    async def test_stream_is_parsed(self, stub: StubServer, oa: Any, body: str, chunks: list[str]) -> None:
+        stub.post(API, body=body.encode(), content_type=SSE)
+        assert await collect(oa) == chunks
 
-    async def test_create_async_joins_the_answer(self, mocked: aioresponses) -> None:
-        mocked.post(API, body=sse(chunk("The answer"), chunk(" is 4."), "[DONE]"), content_type=SSE)
-        assert await OpenAI.create_async("gpt-4o-mini", HI) == "The answer is 4."
+    async def test_create_async_joins_the_answer(self, stub: StubServer, oa: Any) -> None:
+        stub.post(API, body=sse(chunk("The answer"), chunk(" is 4."), "[DONE]"), content_type=SSE)
+        assert await oa.create_async("gpt-4o-mini", HI) == "The answer is 4."
 
-    async def test_a_server_that_ignores_stream_true(self, mocked: aioresponses) -> None:
-        mocked.post(API, payload={"object": "chat.completion", "choices": [{"message": {"content": "whole"}}]})
-        assert await collect() == ["whole"]
+    async def test_a_server_that_ignores_stream_true(self, stub: StubServer, oa: Any) -> None:
+        stub.post(API, payload={"object": "chat.completion", "choices": [{"message": {"content": "whole"}}]})
+        assert await collect(oa) == ["whole"]
 
     @pytest.mark.parametrize(
         "body", ["", sse("[DONE]"), sse(chunk("", role="assistant"), "[DONE]"), sse(chunk("  \n")), "data: {}\n\n"]
     )
-    async def test_empty_answer_is_an_error(self, mocked: aioresponses, body: str) -> None:
-        mocked.post(API, body=body, content_type=SSE)
-        items, err = await collect_until_error()
+    async def test_empty_answer_is_an_error(self, stub: StubServer, oa: Any, body: str) -> None:
+        stub.post(API, body=body, content_type=SSE)
+        items, err = await collect_until_error(oa)
         assert items == [] and type(err) is ProviderResponseError
         assert err.reason == "api.openai.com returned an empty answer"
 
-    async def test_error_object_in_the_stream(self, mocked: aioresponses) -> None:
+    async def test_error_object_in_the_stream(self, stub: StubServer, oa: Any) -> None:
         error = {"error": {"message": f"Upstream failed for key {KEY}", "type": "server_error"}}
-        mocked.post(API, body=sse(error, "[DONE]"), content_type=SSE)
-        items, err = await collect_until_error()
-        assert items == [] and type(err) is ProviderResponseError
-        assert err.reason == "api.openai.com reported an error"
+        stub.post(API, body=sse(error, "[DONE]"), content_type=SSE)
+        items, err = await collect_until_error(oa)
+        assert items == [] and type(err) is ProviderResponseError and err.transient
+        assert err.reason == "api.openai.com reported an error: Upstream failed for key ***"
         assert "Upstream failed for key ***" in str(err)
         assert_no_key(str(err), err.reason)
 
-    async def test_malformed_chunk(self, mocked: aioresponses) -> None:
-        mocked.post(API, body=sse(chunk("ok"), "{not json"), content_type=SSE)
-        items, err = await collect_until_error()
+    async def test_malformed_chunk(self, stub: StubServer, oa: Any) -> None:
+        stub.post(API, body=sse(chunk("ok"), "{not json"), content_type=SSE)
+        items, err = await collect_until_error(oa)
         assert items == ["ok"] and type(err) is ProviderResponseError
         assert err.reason == "api.openai.com sent a malformed answer"
 
-    async def test_web_page_instead_of_an_answer(self, mocked: aioresponses) -> None:
-        mocked.post(API, body="<html>Sign in</html>", content_type="text/html")
-        _, err = await collect_until_error()
+    async def test_web_page_instead_of_an_answer(self, stub: StubServer, oa: Any) -> None:
+        stub.post(API, body="<html>Sign in</html>", content_type="text/html")
+        _, err = await collect_until_error(oa)
         assert type(err) is ProviderResponseError
         assert err.reason == "api.openai.com returned a web page instead of an answer"
 
@@ -210,64 +218,100 @@ OPENAI_401 = {
 
 class TestErrors:
     @pytest.mark.parametrize("status", [401, 403])
-    async def test_auth_error(self, mocked: aioresponses, status: int, caplog: pytest.LogCaptureFixture) -> None:
-        mocked.post(API, status=status, payload=OPENAI_401)
+    async def test_auth_error(
+        self, stub: StubServer, oa: Any, status: int, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        stub.post(API, status=status, payload=OPENAI_401)
         with caplog.at_level(logging.DEBUG):
-            items, err = await collect_until_error()
-        assert items == [] and type(err) is ProviderAuthError
+            items, err = await collect_until_error(oa)
+        assert items == [] and type(err) is ProviderAuthError and not err.transient
         assert err.status == status and err.provider == "api.openai.com"
-        assert err.reason == f"api.openai.com refused the API key (HTTP {status})"
+        assert err.reason == (
+            f"api.openai.com refused the API key (HTTP {status}): Incorrect API key provided: ***. "
+            "You can find your API key at https://platform.openai.com."
+        )
         assert "Incorrect API key provided: ***." in str(err) and API in str(err)
-        assert "https://" not in err.reason
         assert_no_key(err.reason, str(err), repr(err), caplog.text)
         assert "Incorrect API key provided: ***." in caplog.text  # the server's message is logged, redacted
 
-    async def test_auth_error_without_a_key(self, mocked: aioresponses) -> None:
-        keyless = OpenAICompatible.configure("https://api.openai.com/v1")
-        mocked.post(API, status=401, payload={"error": {"message": "You didn't provide an API key."}})
+    async def test_auth_error_without_a_key(self, stub: StubServer) -> None:
+        keyless = OpenAICompatible.configure(stub.url("/v1"), label="api.openai.com")
+        stub.post(API, status=401, payload={"error": {"message": "You didn't provide an API key."}})
         _, err = await collect_until_error(keyless)
-        assert err.reason == "api.openai.com refused access without an API key (HTTP 401)"
-
-    @pytest.mark.parametrize(("headers", "expected"), [({"Retry-After": "20"}, 20.0), ({}, None)])
-    async def test_rate_limit(self, mocked: aioresponses, headers: dict[str, str], expected: float | None) -> None:
-        body = {"error": {"message": "Rate limit reached for gpt-4o-mini", "code": "rate_limit_exceeded"}}
-        mocked.post(API, status=429, payload=body, headers=headers)
-        _, err = await collect_until_error()
-        assert type(err) is ProviderRateLimitError and err.retry_after == expected
-        assert err.reason == "api.openai.com is rate limiting requests (HTTP 429)"
-        assert "Rate limit reached for gpt-4o-mini" in str(err)
+        assert err.reason == (
+            "api.openai.com refused access without an API key (HTTP 401): You didn't provide an API key."
+        )
 
     @pytest.mark.parametrize(
-        ("body", "in_detail"),
+        ("headers", "expected"),
+        [({"Retry-After": "20"}, 20.0), ({"llm_provider-retry-after": "7"}, 7.0), ({}, None)],
+    )
+    async def test_rate_limit(
+        self, stub: StubServer, oa: Any, headers: dict[str, str], expected: float | None
+    ) -> None:
+        body = {"error": {"message": "Rate limit reached for gpt-4o-mini", "code": "rate_limit_exceeded"}}
+        stub.post(API, status=429, payload=body, headers=headers)
+        _, err = await collect_until_error(oa)
+        assert type(err) is ProviderRateLimitError and err.retry_after == expected and err.transient
+        assert err.reason == "api.openai.com is rate limiting requests (HTTP 429): Rate limit reached for gpt-4o-mini"
+
+    @pytest.mark.parametrize(
+        ("body", "message"),
         [
             ({"error": {"message": "The server had an error", "type": "server_error"}}, "The server had an error"),
             ({"error": "model 'llama9' not found"}, "model 'llama9' not found"),  # Ollama's shape
             ({"detail": "Not Found"}, "Not Found"),
         ],
     )
-    async def test_http_error_with_json_message(self, mocked: aioresponses, body: Any, in_detail: str) -> None:
-        mocked.post(API, status=500, payload=body)
-        _, err = await collect_until_error()
-        assert type(err) is ProviderHTTPError and err.status == 500
-        assert err.reason == "api.openai.com returned HTTP 500"
-        assert in_detail in str(err) and in_detail not in err.reason
+    async def test_http_error_with_json_message(self, stub: StubServer, oa: Any, body: Any, message: str) -> None:
+        stub.post(API, status=500, payload=body)
+        _, err = await collect_until_error(oa)
+        assert type(err) is ProviderHTTPError and err.status == 500 and err.transient
+        assert err.reason == f"api.openai.com returned HTTP 500: {message}"
 
-    async def test_http_error_with_a_non_json_body(self, mocked: aioresponses) -> None:
-        mocked.post(API, status=502, body="<html>Bad Gateway</html>", content_type="text/html")
-        _, err = await collect_until_error()
+    async def test_a_long_message_is_shortened_in_the_reason(self, stub: StubServer, oa: Any) -> None:
+        message = "word " * 100
+        stub.post(API, status=400, payload={"error": {"message": message}})
+        _, err = await collect_until_error(oa)
+        assert type(err) is ProviderHTTPError and not err.transient
+        assert err.reason.startswith("api.openai.com returned HTTP 400: word word") and err.reason.endswith("…")
+        assert len(err.reason) < 250 and message.strip() in str(err)  # the detail keeps it whole
+
+    async def test_http_error_with_a_web_page(self, stub: StubServer, oa: Any) -> None:
+        stub.post(API, status=502, body="<html>Bad Gateway</html>", content_type="text/html")
+        _, err = await collect_until_error(oa)
         assert type(err) is ProviderHTTPError and err.reason == "api.openai.com returned HTTP 502"
-        assert "Bad Gateway" in str(err)
 
-    async def test_timeout(self, mocked: aioresponses) -> None:
-        mocked.post(API, exception=aiohttp.ServerTimeoutError("read"))
-        _, err = await collect_until_error()
-        assert type(err) is ProviderTimeoutError and err.reason == "api.openai.com timed out"
+    @pytest.mark.parametrize(
+        "error",
+        [
+            {"message": "This model's maximum context length is 8192 tokens. However, your messages resulted "
+             "in 9000 tokens.", "type": "invalid_request_error", "param": "messages",
+             "code": "context_length_exceeded"},
+            {"message": "litellm.ContextWindowExceededError: litellm.BadRequestError: ContextWindowExceededError: "
+             "OpenAIException - input too long", "type": None, "param": None, "code": "400"},
+        ],
+    )  # fmt: skip
+    async def test_context_length(self, stub: StubServer, oa: Any, error: dict[str, Any]) -> None:
+        stub.post(API, status=400, payload={"error": error})
+        _, err = await collect_until_error(oa)
+        assert isinstance(err, ProviderContextLengthError) and err.status == 400 and not err.transient
+        assert err.reason.startswith("api.openai.com returned HTTP 400: ")
 
-    async def test_connection_refused_mocked(self, mocked: aioresponses) -> None:
-        key = SimpleNamespace(host="api.openai.com", port=443, ssl=True)
-        mocked.post(API, exception=aiohttp.ClientConnectorError(key, OSError(111, "Connection refused")))
-        _, err = await collect_until_error()
-        assert type(err) is ProviderConnectionError and err.reason == "api.openai.com is unreachable"
+    async def test_other_400s_are_not_context_errors(self, stub: StubServer, oa: Any) -> None:
+        stub.post(API, status=400, payload={"error": {"message": "Invalid model name passed in model=x"}})
+        _, err = await collect_until_error(oa)
+        assert type(err) is ProviderHTTPError
+
+    async def test_timeout(self, stub: StubServer, oa: Any) -> None:
+        stub.post(API, body=sse(chunk("late")), content_type=SSE, delay=5)
+        _, err = await collect_until_error(oa, timeout=0.2)
+        assert type(err) is ProviderTimeoutError and err.reason == "api.openai.com timed out" and err.transient
+
+    async def test_connection_reset(self, stub: StubServer, oa: Any) -> None:
+        stub.post(API, reset=True)
+        _, err = await collect_until_error(oa)
+        assert type(err) is ProviderConnectionError and err.transient
 
     async def test_connection_refused_for_real(self) -> None:
         with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there now
@@ -280,19 +324,18 @@ class TestErrors:
         assert_no_key(str(err), repr(err))
 
     async def test_the_key_never_reaches_logs_or_errors(
-        self, mocked: aioresponses, caplog: pytest.LogCaptureFixture
+        self, stub: StubServer, oa: Any, caplog: pytest.LogCaptureFixture
     ) -> None:
-        mocked.post(API, status=500, body=f"internal error for {KEY}", content_type="text/plain")
-        # aiohttp's response errors carry the request headers, Authorization included, in their repr.
-        headers = CIMultiDictProxy(CIMultiDict({"Authorization": f"Bearer {KEY}"}))
-        mocked.post(
-            API, exception=aiohttp.TooManyRedirects(aiohttp.RequestInfo(URL(API), "POST", headers, URL(API)), ())
-        )
-        mocked.post(API, body=sse(chunk("fine")), content_type=SSE)
+        stub.post(API, status=500, body=f"internal error for {KEY}", content_type="text/plain")
+        # Redirected in a loop: aiohttp's TooManyRedirects carries the request headers (Authorization) in
+        # its repr, which must not reach a log line.
+        stub.post(API, status=307, headers={"Location": stub.url(API)}, times=11)
+        stub.post(API, body=sse(chunk("fine")), content_type=SSE)
         with caplog.at_level(logging.DEBUG):
-            _, http_err = await collect_until_error()
-            _, conn_err = await collect_until_error()
-            assert await collect() == ["fine"]
+            _, http_err = await collect_until_error(oa)
+            _, conn_err = await collect_until_error(oa)
+            assert await collect(oa) == ["fine"]
+        assert "TooManyRedirects" in caplog.text and len(stub.requests_to(API)) == 1 + 11 + 1
         assert caplog.records and any(r.levelno == logging.DEBUG for r in caplog.records)
         assert_no_key(caplog.text, str(http_err), repr(http_err), str(conn_err), http_err.reason)
-        assert "internal error for ***" in str(http_err)
+        assert http_err.reason == "api.openai.com returned HTTP 500: internal error for ***"

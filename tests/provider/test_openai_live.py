@@ -91,7 +91,9 @@ async def test_wrong_key_and_rate_limit(emulator: OpenAIEmulator) -> None:
     wrong = "sk-wrong-key-987654321"
     with pytest.raises(ProviderAuthError) as auth:
         await configured(emulator, key=wrong).create_async("gpt-4o-mini", HI)
-    assert auth.value.reason == f"127.0.0.1:{emulator.port} refused the API key (HTTP 401)"
+    assert auth.value.reason == (
+        f"127.0.0.1:{emulator.port} refused the API key (HTTP 401): Incorrect API key provided: sk-***************4321."
+    )
     assert f"Incorrect API key provided: {mask(wrong)}." in str(auth.value) and wrong not in str(auth.value)
     emulator.fail_next(429)
     with pytest.raises(ProviderRateLimitError) as limited:
@@ -131,9 +133,13 @@ async def test_chain_falls_back_from_ai_chats_and_stops_calling_it(emulator: Ope
         assert (ai_status.state, ai_status.requests, ai_status.errors) == ("open", 3, 3)
         assert ai_status.last_error == "127.0.0.1 returned HTTP 500"
         assert (oa_status.healthy, oa_status.requests, oa_status.errors) == (True, 5, 0)
+        # Images have a breaker of their own: ai-chats.org is asked to draw (and fails over) ...
         uri = await chain.create_async(chain.image_model, [{"role": "user", "content": "a fox"}])
         assert base64.b64decode(uri.split(",", 1)[1]) == emulator.image_bytes
-        assert ai.hits["/chat/send2/"] == 3  # still skipped for images: one breaker per provider
+        assert ai.hits["/chat/send2/"] == 4 and ai.image_prompts == ["a fox"]
+        ai_status = chain.status()[0]
+        assert ai_status.images is not None and (ai_status.images.requests, ai_status.images.failures) == (1, 1)
+        assert ai_status.kind == "ai-chats.org" and chain.status()[1].kind == "OpenAI-compatible"
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+import base64
 import email.utils
 import inspect
 import time
@@ -15,6 +15,7 @@ import provider
 from provider import (
     AiChats,
     AsyncGeneratorProvider,
+    ImageData,
     ImageResponse,
     ImageTooLargeError,
     Messages,
@@ -36,6 +37,7 @@ def test_public_names() -> None:
         "OpenAICompatible", "FallbackProvider", "AllProvidersFailedError", "CircuitOpenError", "ProviderStatus",
         "ProviderAuthError", "ProviderConnectionError", "ProviderError", "ProviderHTTPError",
         "ProviderRateLimitError", "ProviderResponseError", "ProviderTimeoutError", "format_prompt",
+        "CapabilityStatus", "ProviderContextLengthError", "ImageData",
     }  # fmt: skip
     assert Messages == list[dict[str, str]]
 
@@ -95,9 +97,22 @@ class TestImageResponse:
     def test_shape(self) -> None:
         image = ImageResponse(images=["data:image/png;base64,AAAA"], alt="fox")
         assert image.images == ["data:image/png;base64,AAAA"] and image.alt == "fox"
-        assert [f.name for f in dataclasses.fields(ImageResponse)] == ["images", "alt"]
-        with pytest.raises(dataclasses.FrozenInstanceError):
+        with pytest.raises(AttributeError):
             image.alt = "cat"  # type: ignore[misc]
+        assert image == ImageResponse(["data:image/png;base64,AAAA"], "fox") != ImageResponse([], "fox")
+
+    def test_bytes_and_data_uris_are_two_views_built_once(self, png_bytes: bytes) -> None:
+        from_bytes = ImageResponse(files=[ImageData(png_bytes, "image/png")], alt="fox")
+        uri = "data:image/png;base64," + base64.b64encode(png_bytes).decode()
+        assert from_bytes.images == [uri] and from_bytes.images is from_bytes.images
+        from_uri = ImageResponse([uri, "https://img.test/x.png"], "fox")
+        assert from_uri.files == [ImageData(png_bytes, "image/png")]  # an http URL has no bytes here
+        assert from_uri.files is from_uri.files
+        assert "bytes image/png" in repr(from_bytes) and len(repr(from_bytes)) < 100
+
+    def test_invalid_base64_in_a_data_uri(self) -> None:
+        with pytest.raises(ValueError):
+            _ = ImageResponse(["data:image/png;base64,@@@@"], "fox").files
 
     def test_a_single_uri_becomes_a_list(self) -> None:
         assert ImageResponse("data:image/png;base64,AAAA", "fox").images == ["data:image/png;base64,AAAA"]  # type: ignore[arg-type]

@@ -1,4 +1,8 @@
-"""AiChats options and targets: session ownership, subclasses, changed attributes, ``with_base_url``."""
+"""AiChats options and targets: session ownership, subclasses, changed attributes, ``with_base_url``.
+
+Hosts that do not exist here are reached through the stub server as an HTTP proxy: it sees the absolute
+URL each request names, so the target is checked without any DNS lookup or outside connection.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,11 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aioresponses import aioresponses
-from yarl import URL
 
 from provider import AiChats, ProviderError, ProviderHTTPError
+from tests.provider.stub import StubServer
 
-API = "https://ai-chats.org/chat/send2/"
+PATH = "/chat/send2/"
 HI = [{"role": "user", "content": "Hi"}]
 
 
@@ -19,79 +22,82 @@ def sse(*texts: str) -> str:
     return "".join(f"data: {text}\n\n" for text in texts)
 
 
-def calls(m: aioresponses, method: str = "POST", url: str = API) -> list[Any]:
-    return m.requests.get((method, URL(url)), [])
+def local(stub: StubServer) -> type[AiChats]:
+    """AiChats as it is (origin, referer, label) but sending to the stub."""
+    return AiChats._subclass(api_endpoint=stub.url(PATH))
 
 
-async def collect_until_error(**kwargs: Any) -> tuple[list[Any], ProviderError]:
+async def collect_until_error(provider: Any = AiChats, **kwargs: Any) -> tuple[list[Any], ProviderError]:
     items: list[Any] = []
     with pytest.raises(ProviderError) as info:
-        async for item in AiChats.create_async_generator("gpt-4", HI, **kwargs):
+        async for item in provider.create_async_generator("gpt-4", HI, **kwargs):
             items.append(item)
     return items, info.value
 
 
 class TestSessions:
     async def test_callers_session_is_used_and_left_open(
-        self, mocked: aioresponses, monkeypatch: pytest.MonkeyPatch
+        self, stub: StubServer, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         created: list[aiohttp.ClientSession] = []
         real = aiohttp.ClientSession
         async with real() as session:
             monkeypatch.setattr(aiohttp, "ClientSession", lambda *a, **k: created.append(real(*a, **k)) or created[-1])
-            mocked.post(API, body=sse("ok"))
-            assert await AiChats.create_async("gpt-4", HI, session=session) == "ok"
+            stub.post(PATH, body=sse("ok"))
+            assert await local(stub).create_async("gpt-4", HI, session=session) == "ok"
             assert not session.closed
             assert created == []
 
     async def test_own_session_is_closed_even_when_the_caller_stops_early(
-        self, mocked: aioresponses, monkeypatch: pytest.MonkeyPatch
+        self, stub: StubServer, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         created: list[aiohttp.ClientSession] = []
         real = aiohttp.ClientSession
         monkeypatch.setattr(aiohttp, "ClientSession", lambda *a, **k: created.append(real(*a, **k)) or created[-1])
-        mocked.post(API, body=sse("one", " two", " three"))
-        mocked.post(API, status=500)
-        stream = AiChats.create_async_generator("gpt-4", HI)
+        stub.post(PATH, body=sse("one", " two", " three"))
+        stub.post(PATH, status=500)
+        stream = local(stub).create_async_generator("gpt-4", HI)
         assert await anext(stream) == "one"
         await stream.aclose()
         with pytest.raises(ProviderHTTPError):
-            await AiChats.create_async("gpt-4", HI)
+            await local(stub).create_async("gpt-4", HI)
         assert len(created) == 2 and all(session.closed for session in created)
 
 
 class TestTargets:
-    async def test_subclass_retargets_requests(self, mocked: aioresponses) -> None:
+    async def test_subclass_retargets_requests(self, stub: StubServer) -> None:
         class Mirror(AiChats):
-            url = "https://mirror.example"
-            api_endpoint = "https://mirror.example/api/"
+            url = "http://mirror.example"
+            api_endpoint = "http://mirror.example/api/"
 
-        mocked.post("https://mirror.example/api/", body=sse("ok"))
-        assert await Mirror.create_async("gpt-4", HI) == "ok"
-        headers = calls(mocked, url="https://mirror.example/api/")[0].kwargs["headers"]
-        assert headers["origin"] == "https://mirror.example"
-        assert headers["referer"] == "https://mirror.example/chat/"
+        stub.post("/api/", body=sse("ok"))
+        assert await Mirror.create_async("gpt-4", HI, proxy=stub.url()) == "ok"
+        [call] = stub.requests_to("/api/")
+        assert call.url == "http://mirror.example/api/"
+        assert call.headers["origin"] == "http://mirror.example"
+        assert call.headers["referer"] == "http://mirror.example/chat/"
         assert Mirror.label == "mirror.example" and AiChats.label == "ai-chats.org"
 
     async def test_changed_attributes_are_read_at_call_time(
-        self, mocked: aioresponses, monkeypatch: pytest.MonkeyPatch
+        self, stub: StubServer, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setattr(AiChats, "url", "http://elsewhere.test")
         monkeypatch.setattr(AiChats, "api_endpoint", "http://elsewhere.test/chat/send2/")
-        mocked.post("http://elsewhere.test/chat/send2/", status=500)
-        _, err = await collect_until_error()
+        stub.post(PATH, status=500)
+        _, err = await collect_until_error(proxy=stub.url())
         assert err.reason == "elsewhere.test returned HTTP 500"
+        assert [r.url for r in stub.received] == ["http://elsewhere.test/chat/send2/"]
 
-    async def test_with_base_url(self, mocked: aioresponses) -> None:
-        local = AiChats.with_base_url("http://127.0.0.1:8081/")
-        assert issubclass(local, AiChats) and local is not AiChats
-        assert local.url == "http://127.0.0.1:8081"
-        assert local.api_endpoint == "http://127.0.0.1:8081/chat/send2/"
-        assert local.label == "127.0.0.1"
-        assert local.models == ["gpt-4", "dalle"] and local.default_model == "gpt-4"
+    async def test_with_base_url(self, stub: StubServer) -> None:
+        target = AiChats.with_base_url(stub.url("/"))
+        assert issubclass(target, AiChats) and target is not AiChats
+        assert target.url == stub.url()
+        assert target.api_endpoint == stub.url("/chat/send2/")
+        assert target.label == "127.0.0.1"
+        assert target.models == ["gpt-4", "dalle"] and target.default_model == "gpt-4"
         assert AiChats.url == "https://ai-chats.org"
-        mocked.post("http://127.0.0.1:8081/chat/send2/", body=sse("local"))
-        assert await local.create_async("gpt-4", HI) == "local"
+        stub.post(PATH, body=sse("local"))
+        assert await target.create_async("gpt-4", HI) == "local"
 
     @pytest.mark.parametrize("bad", ["ftp://host", "localhost:8080", "", "http://"])
     def test_with_base_url_refuses_non_http(self, bad: str) -> None:
