@@ -125,8 +125,8 @@ async def test_stream_failing_midway_removes_the_group_preview(app: Application,
     calls = await tg.wait_for("sendMessage", count=2)
 
     assert delete.params["message_id"] == calls[0].result["message_id"]
-    assert visible(calls[1].params["text"]).startswith("The model did not answer: ")
-    assert [m.get("text", "") for m in tg.messages(GROUP) if m["from"]["is_bot"]] == [visible(calls[1].params["text"])]
+    assert visible(calls[1]).startswith("The model did not answer: ")
+    assert [m.get("text", "") for m in tg.messages(GROUP) if m["from"]["is_bot"]] == [visible(calls[1])]
     ai.answers = ["ok"]
     tg.push_message("/ask again", chat_type="supergroup", chat_id=GROUP)
     await tg.wait_for("sendMessage", count=3)
@@ -145,7 +145,7 @@ async def test_awkward_answers_arrive_as_valid_html(run_bot: RunBot, settings: S
         calls = await tg.wait_for("sendMessage")
 
     assert calls and all(c.ok and c.params["parse_mode"] == "HTML" for c in calls)
-    assert all(telegram_len(visible(c.params["text"])) <= 4096 for c in calls)
+    assert all(telegram_len(visible(c)) <= 4096 for c in calls)
 
 
 async def test_long_answer_with_code_blocks_splits_into_valid_parts(app: Application, tg: TelegramEmulator,
@@ -184,7 +184,7 @@ async def test_flood_control_is_waited_out(app: Application, tg: TelegramEmulato
 
     assert (refused.status, sent.status) == (429, 200)
     assert sent.at - refused.at >= 0.95
-    assert visible(sent.params["text"]) == "after the flood"
+    assert visible(sent) == "after the flood"
 
 
 async def test_refused_formatting_falls_back_to_plain_text(app: Application, tg: TelegramEmulator,
@@ -208,5 +208,5 @@ async def test_server_errors_and_dropped_connections_are_retried(app: Applicatio
     calls = await tg.wait_for("sendMessage", count=3, timeout=10)
 
     assert [c.status for c in calls] == [502, None, 200]
-    assert visible(calls[2].params["text"]) == "made it"
+    assert visible(calls[2]) == "made it"
     assert len(tg.messages(1001)) == 2  # the question and one answer: no duplicate

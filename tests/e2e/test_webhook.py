@@ -143,7 +143,7 @@ async def test_stopping_finishes_the_answers_in_flight(
         await tg.wait_for("sendChatAction")  # the handler is running; leaving the block stops the bot
         assert app.inflight.count == 1
     [reply] = tg.calls_of("sendMessage")
-    assert visible(reply.params["text"]) == "a slow but complete answer"
+    assert visible(reply) == "a slow but complete answer"
     async with serving(settings) as app:  # and the turn was stored before the bot let go
         assert [t.content for t in await app.store.get(ConversationKey(USER))] == ["Hi", "a slow but complete answer"]
 
