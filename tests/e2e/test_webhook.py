@@ -93,7 +93,8 @@ async def test_registers_the_webhook_and_answers_what_telegram_posts(
 
     assert status == 200
     [reply] = await tg.wait_for("sendMessage")
-    assert reply.params["text"] == "Hello <b>there</b>"
+    assert reply.params["text"] == "Hello there"
+    assert reply.params["entities"] == [{"type": "bold", "offset": 6, "length": 5}]
     assert await app.inflight.drain(5)  # the turn is stored once its answer was delivered
     assert [t.content for t in await app.store.get(ConversationKey(USER))] == ["Hi", "Hello **there**"]
     assert await get(local_url(settings, "/healthz")) == (200, "ok")
