@@ -117,6 +117,8 @@ async def test_global_cap_queues_provider_calls(run_bot: RunBot, settings: Setti
         tg.push_message("/ask b", user_id=2)
         finals = await tg.wait_for("sendMessage", count=2, timeout=10)
 
+    assert sorted(visible(c) for c in finals) == ["answer for a answer for a answer for a",
+                                                  "answer for b answer for b answer for b"]
     first, second = sorted(ai.requests, key=lambda r: r.at)
     streaming = (len("answer for a " * 3) // 4 - 1) * 0.05  # 10 chunks, 0.05 s apart
     assert second.at - first.at >= streaming - 0.02  # the second call started only once the first stream ended
