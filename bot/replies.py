@@ -1,27 +1,25 @@
 """The one path every text answer takes to Telegram: preview while streaming, then render, split, send.
 
-Formatting problems never lose an answer: a part Telegram refuses to parse is resent as plain text.
+Answers are sent as text plus `entities` (parse_mode unset), so no character of the answer is ever read
+as markup. Formatting problems never lose an answer: a part whose entities Telegram refuses is resent
+without them.
 """
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, Message, MessageEntity
 
 from . import texts
-from .rendering import markdown_to_html, split_html
-from .streaming import DraftPreview, EditPreview, NoPreview, Preview
+from .rendering import Rendered, render_markdown, split_rendered
+from .streaming import AnswerText, DraftPreview, EditPreview, NoPreview, Preview
 
 logger = logging.getLogger(__name__)
-
-_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -43,22 +41,22 @@ class AnswerSender:
         If the stream fails, the preview is removed and the error propagates: the caller reports it.
         """
         preview = self._preview(message)
-        parts: list[str] = []
+        answer = AnswerText()
         try:
             async for chunk in chunks:
-                parts.append(chunk)
-                preview.update("".join(parts))
+                answer.append(chunk)
+                preview.update(answer)
             await preview.finish()
         except BaseException:
             await preview.discard()
             raise
-        text = "".join(parts).strip()
+        text = str(answer).strip()
         await self.send(message, text, replace=preview.message())
         return text
 
     async def send(self, message: Message, text: str, *, replace: Message | None = None) -> None:
         """Send `text` (Markdown) formatted and split; the first part replaces the preview if there is one."""
-        parts = split_html(markdown_to_html(text))
+        parts = split_rendered(render_markdown(text))
         for index, part in enumerate(parts):
             if index == 0 and replace is not None:
                 await self._edit(replace, part)
@@ -76,34 +74,37 @@ class AnswerSender:
             return DraftPreview(message, self.options.draft_interval, self.options.first_preview_after)
         return EditPreview(message, self.options.edit_interval, self.options.first_preview_after)
 
-    async def _send(self, message: Message, part: str, *, as_reply: bool) -> None:
+    async def _send(self, message: Message, part: Rendered, *, as_reply: bool) -> None:
         send = message.reply if as_reply else message.answer
         try:
-            await send(part)
+            await send(part.text, entities=_entities(part), parse_mode=None)
         except TelegramBadRequest as error:
-            if not _is_parse_error(error):
+            if not (_is_parse_error(error) and part.entities):
                 raise
             logger.warning("chat=%s: formatting refused (%s); sent as plain text", message.chat.id, error.message)
-            await send(plain_text(part), parse_mode=None)
+            await send(part.text, parse_mode=None)
 
-    async def _edit(self, target: Message, part: str) -> None:
-        if part == html.escape(target.text or "", quote=False):
+    async def _edit(self, target: Message, part: Rendered) -> None:
+        if not part.entities and part.text.strip() == target.text:
             return  # already shows exactly this: an edit would be refused as "not modified"
         try:
-            await target.edit_text(part)
+            await target.edit_text(part.text, entities=_entities(part), parse_mode=None)
         except TelegramBadRequest as error:
             if "message is not modified" in error.message:
                 return
-            if not _is_parse_error(error):
+            if not (_is_parse_error(error) and part.entities):
                 raise
             logger.warning("chat=%s: formatting refused (%s); sent as plain text", target.chat.id, error.message)
-            await target.edit_text(plain_text(part), parse_mode=None)
+            await target.edit_text(part.text, parse_mode=None)
+
+
+def _entities(part: Rendered) -> list[MessageEntity]:
+    """The part's entities for aiogram; always a list, so the final answer is sent with `entities`."""
+    return [
+        MessageEntity(type=e.type, offset=e.offset, length=e.length, url=e.url, language=e.language)
+        for e in part.entities
+    ]
 
 
 def _is_parse_error(error: TelegramBadRequest) -> bool:
     return "can't parse entities" in error.message
-
-
-def plain_text(part: str) -> str:
-    """The visible text of a part, for resending without entities; lenient, as the HTML was refused."""
-    return html.unescape(_TAG.sub("", part))

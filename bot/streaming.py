@@ -2,7 +2,8 @@
 
 Private chats get native drafts (`sendMessageDraft`); groups, where drafts are refused, get one message
 that is edited as the text grows. Both wait a moment before the first preview, are throttled, show plain
-text, and never send the same text twice.
+text, and never send the same text twice. A preview refused by flood control (429) is skipped, never
+retried: the next one, or the final answer, carries the text.
 The final, formatted answer is sent by `AnswerSender` afterwards.
 """
 
@@ -12,11 +13,12 @@ import asyncio
 import logging
 from typing import Protocol
 
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import Message
 
 from .conversation import topic_id
 from .rendering.units import cut_utf16
+from .telegram import skip_flood_waits
 
 logger = logging.getLogger(__name__)
 
@@ -24,9 +26,32 @@ PREVIEW_LIMIT = 4096
 _ELLIPSIS = " …"
 
 
+class AnswerText:
+    """The answer as it streams: a chunk is appended in O(1) and the text joined only when read.
+
+    Joining every chunk again at each chunk would make a long answer of small chunks quadratic; a
+    preview reads the text at most once per throttle interval. `joined_chars` counts the characters
+    copied by joins: the work done, which tests check stays linear.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self.joined_chars = 0
+
+    def append(self, chunk: str) -> None:
+        self._parts.append(chunk)
+
+    def __str__(self) -> str:
+        if len(self._parts) > 1:
+            joined = "".join(self._parts)
+            self.joined_chars += len(joined)
+            self._parts = [joined]
+        return self._parts[0] if self._parts else ""
+
+
 class Preview(Protocol):
-    def update(self, text: str) -> None:
-        """The answer so far; shown when the throttle allows."""
+    def update(self, answer: AnswerText) -> None:
+        """The answer grew; it is read and shown when the throttle allows."""
         ...
 
     async def finish(self) -> None:
@@ -43,7 +68,7 @@ class Preview(Protocol):
 class NoPreview:
     """STREAMING=off: nothing is shown until the answer is complete."""
 
-    def update(self, text: str) -> None:
+    def update(self, answer: AnswerText) -> None:
         return None
 
     async def finish(self) -> None:
@@ -68,15 +93,15 @@ class _Throttled:
         self._source = source
         self._interval = interval
         self._hold = hold
-        self._latest = ""
+        self._answer = AnswerText()
         self._shown = ""
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._sending = False
         self._done = False
 
-    def update(self, text: str) -> None:
-        self._latest = text
+    def update(self, answer: AnswerText) -> None:
+        self._answer = answer
         self._changed.set()
         if self._task is None and not self._done:
             self._task = asyncio.create_task(self._run())
@@ -91,17 +116,22 @@ class _Throttled:
         await asyncio.wait([self._task])  # not cancelled with us: a send in flight must land or fail
 
     async def _run(self) -> None:
+        skip_flood_waits()  # in this task only: a 429 skips the preview instead of holding the answer up
         await asyncio.sleep(self._hold)
         while not self._done:
-            shown = preview_text(self._latest)
+            shown = preview_text(str(self._answer))
             if not shown or shown == self._shown:
                 self._changed.clear()
                 await self._changed.wait()
                 continue
-            self._shown = shown
             self._sending = True
+            pause = self._interval
             try:
                 await self._show(shown)
+                self._shown = shown
+            except TelegramRetryAfter as error:  # skipped; no request before Telegram allows one again
+                logger.info("chat=%s: preview skipped (flood control, %s s)", self._source.chat.id, error.retry_after)
+                pause = max(pause, error.retry_after)
             except TelegramAPIError as error:
                 logger.info("chat=%s: preview stopped (%s)", self._source.chat.id, error.message)
                 return
@@ -111,7 +141,7 @@ class _Throttled:
             finally:
                 self._sending = False
             if not self._done:
-                await asyncio.sleep(self._interval)
+                await asyncio.sleep(pause)
 
     async def _show(self, text: str) -> None:
         raise NotImplementedError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import Bot
@@ -22,11 +23,25 @@ logger = logging.getLogger(__name__)
 # late "typing…" or draft is useless.
 _NO_RETRY = (GetMe, GetUpdates, SendChatAction, SendMessageDraft)
 
+# Whether a 429 is waited out in the current task. A context variable, not a flag on the Bot, because
+# one Bot serves every chat: only the task that opts out (a preview's) is affected, and tasks it starts.
+_wait_out_flood: ContextVar[bool] = ContextVar("wait_out_flood", default=True)
+
+
+def skip_flood_waits() -> None:
+    """From now on in this task, a 429 is raised at once (TelegramRetryAfter) instead of waited out.
+
+    For requests that are worthless late, such as previews: the next one, or the final answer, carries
+    the text anyway, and waiting would hold the answer (and its conversation) up for up to a minute.
+    """
+    _wait_out_flood.set(False)
+
 
 class RetryRequests(BaseRequestMiddleware):
     """Every Bot API call goes through here: 429 waits `retry_after`, 5xx and network errors back off.
 
-    Both are bounded, so a flood ban of minutes fails the one request instead of stalling the chat.
+    Both are bounded, so a flood ban of minutes fails the one request instead of stalling the chat;
+    a task that called `skip_flood_waits()` gets its 429 at once.
     """
 
     def __init__(self, attempts: int = 3, max_retry_after: float = 60.0, backoff: float = 0.5) -> None:
@@ -44,7 +59,7 @@ class RetryRequests(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
-                if attempt == self.attempts or error.retry_after > self.max_retry_after:
+                if attempt == self.attempts or error.retry_after > self.max_retry_after or not _wait_out_flood.get():
                     raise
                 delay: float = error.retry_after
                 logger.warning("%s: flood control, waiting %s s (attempt %d)", name, delay, attempt)

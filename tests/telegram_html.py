@@ -1,4 +1,5 @@
-"""Validator for Telegram's ``parse_mode=HTML``, so tests catch markup Telegram would reject.
+"""Validators for Telegram's formatted text, so tests catch formatting Telegram would reject:
+``parse_mode=HTML`` (:func:`parse_telegram_html`) and ``entities`` (:func:`check_entities`).
 
 Modelled on TDLib's ``parse_html`` (the code the Bot API server runs), with the error texts it
 produces. It is deliberately *stricter* than Telegram where Telegram silently accepts something
@@ -16,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ALLOWED_TAGS", "parse_telegram_html", "parse_telegram_html_entities", "telegram_len"]
+__all__ = ["ALLOWED_TAGS", "check_entities", "parse_telegram_html", "parse_telegram_html_entities", "telegram_len"]
 
 ALLOWED_TAGS = frozenset(
     {
@@ -258,3 +259,86 @@ def _tag_argument(tag: str, attr: str, value: str, current: str) -> str:
 
 def _same_range(entity: dict[str, Any], offset: int, length: int) -> bool:
     return bool(entity["offset"] == offset and entity["length"] == length)
+
+
+# --- entities ------------------------------------------------------------------------------
+
+ENTITY_TYPES = frozenset(
+    {
+        "mention", "hashtag", "cashtag", "bot_command", "url", "email", "phone_number", "bold", "italic",
+        "underline", "strikethrough", "spoiler", "blockquote", "expandable_blockquote", "code", "pre",
+        "text_link", "text_mention", "custom_emoji",
+    }
+)  # fmt: skip
+_URL_RE = re.compile(r"(?i)(https?|tg|ton)://[^\s]+")
+_STRING_FIELDS = {"text_link": "url", "custom_emoji": "custom_emoji_id"}
+
+
+def check_entities(text: str, entities: Any) -> list[dict[str, Any]]:
+    """Validate Bot API ``entities`` for ``text``; return them as Telegram stores them (sorted).
+
+    Raises ``ValueError("can't parse entities: ...")``. Like Telegram: a JSON array of objects with
+    integer ``offset``/``length`` in UTF-16 code units, a known ``type``, a string ``url`` (a URL) for
+    ``text_link``, an optional string ``language`` for ``pre``, a ``user`` for ``text_mention``.
+    Stricter than Telegram where only a bug produces it (Telegram clips or repairs these silently):
+    an entity past the end of the text, one that starts or ends inside a surrogate pair, an empty
+    one, and entities that overlap without nesting are errors.
+    """
+
+    def fail(message: str) -> ValueError:
+        return ValueError(f"can't parse entities: {message}")
+
+    if not isinstance(entities, list):
+        raise fail("Field \"entities\" must be an Array")
+    boundaries = {0}
+    units = 0
+    for char in text:
+        units += telegram_len(char)
+        boundaries.add(units)
+    result: list[dict[str, Any]] = []
+    for raw in entities:
+        if not isinstance(raw, dict):
+            raise fail("Can't parse MessageEntity: expected an Object")
+        for field in ("offset", "length"):
+            if not isinstance(raw.get(field), int) or isinstance(raw.get(field), bool):
+                raise fail(f'Can\'t parse MessageEntity: Field "{field}" must be of type Number')
+        kind = raw.get("type")
+        if not isinstance(kind, str) or not kind:
+            raise fail("Can't parse MessageEntity: Type is not specified")
+        if kind not in ENTITY_TYPES:
+            raise fail("Can't parse MessageEntity: Unsupported type specified")
+        entity = {"type": kind, "offset": raw["offset"], "length": raw["length"]}
+        if kind in _STRING_FIELDS:
+            field = _STRING_FIELDS[kind]
+            if not isinstance(raw.get(field), str) or not raw[field]:
+                raise fail(f'Can\'t parse MessageEntity: Field "{field}" must be of type String')
+            entity[field] = raw[field]
+        if kind == "text_link" and not _URL_RE.fullmatch(raw["url"]):
+            raise fail(f'Wrong URL "{raw["url"]}"')
+        if kind == "text_mention":
+            if not isinstance(raw.get("user"), dict):
+                raise fail('Can\'t parse MessageEntity: Field "user" must be of type Object')
+            entity["user"] = raw["user"]
+        if kind == "pre" and raw.get("language") is not None:
+            if not isinstance(raw["language"], str):
+                raise fail('Can\'t parse MessageEntity: Field "language" must be of type String')
+            if raw["language"]:
+                entity["language"] = raw["language"]
+        start, end = entity["offset"], entity["offset"] + entity["length"]
+        if start < 0 or entity["length"] <= 0:
+            raise fail(f"Entity {entity} is empty or has a negative offset")
+        if end > units:
+            raise fail(f"Entity {entity} is beyond the end of the text ({units} UTF-16 code units)")
+        if start not in boundaries or end not in boundaries:
+            raise fail(f"Entity {entity} starts or ends inside a character")
+        result.append(entity)
+    result.sort(key=lambda e: (e["offset"], -e["length"]))
+    open_ends: list[int] = []
+    for entity in result:
+        while open_ends and open_ends[-1] <= entity["offset"]:
+            open_ends.pop()
+        end = entity["offset"] + entity["length"]
+        if open_ends and end > open_ends[-1]:
+            raise fail(f"Entity {entity} overlaps another without nesting")
+        open_ends.append(end)
+    return result

@@ -1,7 +1,8 @@
-"""Rendering model Markdown to Telegram HTML and splitting it into messages.
+"""Rendering model Markdown to Telegram text + entities and splitting it into messages.
 
-Every output is checked with ``tests/telegram_html.py``, a stand-in for Telegram's
-own parser, because a single rejected tag loses the whole message in production.
+Every output is checked with ``tests/telegram_html.check_entities``, the emulated Bot API's own
+validation of ``entities`` (stricter than Telegram: in bounds, on character boundaries, nested),
+because a refused message costs the answer its formatting.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import telegramify_markdown
@@ -16,21 +18,29 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegramify_markdown import MessageEntity
 
-from bot.rendering.markdown import entities_to_html, markdown_to_html, plain_to_html
-from bot.rendering.split import split_html
+from bot.rendering import Rendered, render_markdown, split_rendered
+from bot.rendering.markdown import nested_entities
 
 try:
-    from tests.telegram_html import parse_telegram_html, telegram_len
+    from tests.telegram_html import check_entities, parse_telegram_html_entities, telegram_len
 except ModuleNotFoundError:  # tests/ is not a package and the project root is not on sys.path
-    from telegram_html import parse_telegram_html, telegram_len
+    from telegram_html import check_entities, parse_telegram_html_entities, telegram_len
 
 DATA = Path(__file__).parent / "data"
 CORPUS = sorted((DATA / "markdown").glob("*.md"))
-PY_BLOCK = '<pre><code class="language-python">'
 
 
 def read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
+
+
+def dicts(rendered: Rendered) -> list[dict[str, Any]]:
+    return [entity.to_dict() for entity in rendered.entities]
+
+
+def valid(rendered: Rendered) -> list[dict[str, Any]]:
+    """The entities as the emulated Bot API accepts them (raises ValueError otherwise)."""
+    return check_entities(rendered.text, dicts(rendered))
 
 
 def source_words(markdown: str) -> set[str]:
@@ -43,26 +53,36 @@ def source_words(markdown: str) -> set[str]:
     return {word for word in re.findall(r"[^\W_]+", text) if len(word) > 1}
 
 
-def check_parts(parts: list[str], limit: int) -> str:
-    """Assert every part is valid and short enough; return their joined visible text."""
-    texts = [parse_telegram_html(part) for part in parts]
-    for text in texts:
-        assert 0 < telegram_len(text) <= limit
-        assert text.strip()
-    return "".join(texts)
+def check_parts(parts: list[Rendered], limit: int) -> str:
+    """Assert every part is valid, visible and short enough; return their joined text."""
+    for part in parts:
+        valid(part)
+        assert 0 < telegram_len(part.text) <= limit
+        assert part.text.strip()
+    return "".join(part.text for part in parts)
 
 
-# --- markdown_to_html ------------------------------------------------------------------------
+def coverage(text: str, entities: list[dict[str, Any]]) -> list[set[tuple[str, str]]]:
+    """For each UTF-16 unit of ``text``, the formatting that covers it."""
+    units: list[set[tuple[str, str]]] = [set() for _ in range(telegram_len(text))]
+    for entity in entities:
+        kind = (entity["type"], entity.get("url") or entity.get("language") or "")
+        for unit in range(entity["offset"], entity["offset"] + entity["length"]):
+            units[unit].add(kind)
+    return units
+
+
+# --- render_markdown -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
-def test_corpus_renders_to_valid_html_keeping_the_words(path: Path) -> None:
+def test_corpus_renders_to_valid_entities_keeping_the_words(path: Path) -> None:
     markdown = read(path)
-    html = markdown_to_html(markdown)
-    visible = parse_telegram_html(html)
-    missing = {word for word in source_words(markdown) if word not in visible}
+    rendered = render_markdown(markdown)
+    valid(rendered)
+    missing = {word for word in source_words(markdown) if word not in rendered.text}
     assert not missing, f"{path.name}: words lost: {sorted(missing)}"
-    assert html != plain_to_html(markdown), "fell back to plain text: the converter output was rejected"
+    assert rendered != Rendered(markdown), "fell back to plain text: the converter output was rejected"
 
 
 def test_corpus_covers_the_awkward_cases() -> None:
@@ -73,30 +93,29 @@ def test_corpus_covers_the_awkward_cases() -> None:
 
 
 @pytest.mark.parametrize(
-    ("markdown", "expected"),
+    ("markdown", "text", "entities"),
     [
-        ("**bold** and *italic*", "<b>bold</b> and <i>italic</i>"),
-        ("~~gone~~ `a*b`", "<s>gone</s> <code>a*b</code>"),
-        ("```python\nif a < b && c:\n```", f"{PY_BLOCK}if a &lt; b &amp;&amp; c:</code></pre>"),
-        ("use a <div> & a < b", "use a &lt;div&gt; &amp; a &lt; b"),
-        ('[w](https://e.org/P_(x)?a=1&b="2")', '<a href="https://e.org/P_(x)?a=1&amp;b=&quot;2&quot;">w</a>'),
-        ("**never closed", "**never closed"),
-        ("", ""),
+        ("**bold** and *italic*", "bold and italic", [("bold", 0, 4), ("italic", 9, 6)]),
+        ("~~gone~~ `a*b`", "gone a*b", [("strikethrough", 0, 4), ("code", 5, 3)]),
+        ("```python\nif a < b && c:\n```", "if a < b && c:", [("pre", 0, 14, "python")]),
+        ("use a <div> & a < b", "use a <div> & a < b", []),
+        ('[w](https://e.org/P_(x)?a=1&b="2")', "w", [("text_link", 0, 1, 'https://e.org/P_(x)?a=1&b="2"')]),
+        ("😀 **bold** 🐍 `x`", "😀 bold 🐍 x", [("bold", 3, 4), ("code", 11, 1)]),  # UTF-16 offsets
+        ("**never closed", "**never closed", []),
+        ("", "", []),
     ],
 )
-def test_markdown_examples(markdown: str, expected: str) -> None:
-    assert markdown_to_html(markdown) == expected
+def test_markdown_examples(markdown: str, text: str, entities: list[tuple[Any, ...]]) -> None:
+    rendered = render_markdown(markdown)
+    assert rendered.text == text
+    assert [(e.type, e.offset, e.length, *filter(None, (e.url, e.language))) for e in rendered.entities] == entities
+    valid(rendered)
 
 
 def test_pipe_inside_code_in_a_table_does_not_split_the_cell() -> None:
-    visible = parse_telegram_html(markdown_to_html("| op | meaning |\n|---|---|\n| `a | b` | union |\n"))
-    assert "a | b" in visible
-    assert "union" in visible
-
-
-def test_plain_to_html_escapes_only_what_telegram_needs() -> None:
-    assert plain_to_html('a < b && "c" > d') == 'a &lt; b &amp;&amp; "c" &gt; d'
-    assert parse_telegram_html(plain_to_html("<b>&amp;</b>")) == "<b>&amp;</b>"
+    text = render_markdown("| op | meaning |\n|---|---|\n| `a | b` | union |\n").text
+    assert "a | b" in text
+    assert "union" in text
 
 
 def test_library_failure_falls_back_to_plain_text(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,14 +123,14 @@ def test_library_failure_falls_back_to_plain_text(monkeypatch: pytest.MonkeyPatc
         raise RuntimeError("converter bug")
 
     monkeypatch.setattr(telegramify_markdown, "convert", explode)
-    assert markdown_to_html("**x** < y") == "**x** &lt; y"
+    assert render_markdown("**x** < y") == Rendered("**x** < y")
 
 
-def test_bogus_entities_from_the_library_still_give_valid_html(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bogus_entities_from_the_library_still_give_valid_entities(monkeypatch: pytest.MonkeyPatch) -> None:
     def bogus(text: str, **kwargs: object) -> tuple[str, list[MessageEntity]]:
         return "ab😀cd", [
             MessageEntity("bold", 0, 4),
-            MessageEntity("italic", 1, 5),  # overlaps bold without nesting
+            MessageEntity("italic", 1, 5),  # crosses bold
             MessageEntity("code", 3, 1),  # starts inside the surrogate pair: not a character boundary
             MessageEntity("text_link", 0, 2, url=""),
             MessageEntity("mystery", 0, 6),
@@ -119,111 +138,130 @@ def test_bogus_entities_from_the_library_still_give_valid_html(monkeypatch: pyte
         ]
 
     monkeypatch.setattr(telegramify_markdown, "convert", bogus)
-    assert parse_telegram_html(markdown_to_html("anything")) == "ab😀cd"
+    rendered = render_markdown("anything")
+    assert rendered.text == "ab😀cd"
+    assert valid(rendered) == [
+        {"type": "bold", "offset": 0, "length": 4},
+        {"type": "italic", "offset": 1, "length": 3},
+        {"type": "italic", "offset": 4, "length": 2},
+        {"type": "underline", "offset": 5, "length": 1},
+    ]
 
 
-def test_overlapping_entities_are_closed_and_reopened() -> None:
-    html = entities_to_html("abcdef", [MessageEntity("bold", 0, 4), MessageEntity("italic", 2, 4)])
-    assert html == "<b>ab<i>cd</i></b><i>ef</i>"
+def test_crossing_entities_are_cut_at_the_crossing_and_code_holds_nothing() -> None:
+    entities = nested_entities("abcdef", [MessageEntity("bold", 0, 4), MessageEntity("italic", 2, 4),
+                                          MessageEntity("pre", 0, 6), MessageEntity("code", 1, 1)])
+    assert [(e.type, e.offset, e.length) for e in entities] == [("pre", 0, 6)]
+    entities = nested_entities("abcdef", [MessageEntity("bold", 0, 4), MessageEntity("italic", 2, 4)])
+    assert [(e.type, e.offset, e.length) for e in entities] == [("bold", 0, 4), ("italic", 2, 2), ("italic", 4, 2)]
 
 
-# --- split_html: examples --------------------------------------------------------------------
+# --- split_rendered: examples ----------------------------------------------------------------
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    return [part.text for part in split_rendered(Rendered(text), limit)]
 
 
 def test_short_input_is_one_unchanged_part() -> None:
-    html = '<b>hi</b> <a href="https://e.org/?a=1&amp;b=2">there</a> &amp; 😀'
-    assert split_html(html) == [html]
-    assert split_html("") == []
-    assert split_html("<b> \n </b>") == []
+    rendered = Rendered("hi there & 😀", (MessageEntity("bold", 0, 2),))
+    assert split_rendered(rendered) == [rendered]
+    assert split_rendered(Rendered("")) == []
+    assert split_rendered(Rendered(" \n ", (MessageEntity("bold", 0, 3),))) == []
 
 
 def test_ten_thousand_character_answer_splits_into_valid_parts() -> None:
     markdown = read(DATA / "long_answer.md")
     assert len(markdown) >= 10_000
-    html = markdown_to_html(markdown)
-    parts = split_html(html)
+    rendered = render_markdown(markdown)
+    parts = split_rendered(rendered)
     assert len(parts) >= 3
-    assert check_parts(parts, 4096) == parse_telegram_html(html)
-    # The long code block was cut: closed at the end of one part and reopened in the next.
-    assert sum(part.count(PY_BLOCK) for part in parts) > html.count(PY_BLOCK)
+    assert check_parts(parts, 4096) == rendered.text
+    # The long code block was cut: it ends one part and starts the next, with its language in both.
     for before, after in itertools.pairwise(parts):
-        if after.startswith(PY_BLOCK) and before.rstrip().endswith("</code></pre>"):
+        last = before.entities[-1] if before.entities else None
+        first = after.entities[0] if after.entities else None
+        if last and first and last.type == first.type == "pre" and first.offset == 0:
+            assert last.offset + last.length >= telegram_len(before.text.rstrip())
+            assert last.language == first.language == "python"
             break
     else:
         pytest.fail("no code block spans two parts")
 
 
 def test_long_code_block_from_the_corpus() -> None:
-    html = markdown_to_html(read(DATA / "markdown" / "long_code_block.md"))
-    parts = split_html(html, 1000)
-    assert check_parts(parts, 1000) == parse_telegram_html(html)
-    assert all(part.count("<pre>") == part.count("</pre>") == 1 for part in parts[1:-1])
+    rendered = render_markdown(read(DATA / "markdown" / "long_code_block.md"))
+    parts = split_rendered(rendered, 1000)
+    assert check_parts(parts, 1000) == rendered.text
+    assert all([e.type for e in part.entities] == ["pre"] for part in parts[1:-1])
+    assert all(part.entities[0].offset == 0 and part.entities[0].length == telegram_len(part.text)
+               for part in parts[1:-1])
 
 
 def test_prefers_paragraphs_then_lines_then_spaces() -> None:
-    assert split_html("aaaa bbbb\ncccc\n\ndddd eeee", 20) == ["aaaa bbbb\ncccc\n\n", "dddd eeee"]
-    assert split_html("aaaa bbbb\ncccc dddd eeee", 20) == ["aaaa bbbb\n", "cccc dddd eeee"]
-    assert split_html("aaaa bbbb cccc dddd eeee", 20) == ["aaaa bbbb cccc dddd ", "eeee"]
-    assert split_html("a" * 25, 10) == ["a" * 10, "a" * 10, "a" * 5]
+    assert split_text("aaaa bbbb\ncccc\n\ndddd eeee", 20) == ["aaaa bbbb\ncccc\n\n", "dddd eeee"]
+    assert split_text("aaaa bbbb\ncccc dddd eeee", 20) == ["aaaa bbbb\n", "cccc dddd eeee"]
+    assert split_text("aaaa bbbb cccc dddd eeee", 20) == ["aaaa bbbb cccc dddd ", "eeee"]
+    assert split_text("a" * 25, 10) == ["a" * 10, "a" * 10, "a" * 5]
 
 
 def test_an_early_paragraph_break_does_not_make_a_tiny_part() -> None:
-    parts = split_html("ab\n\n" + "word " * 10, 20)
-    assert parse_telegram_html(parts[0]).startswith("ab\n\nword")
+    assert split_text("ab\n\n" + "word " * 10, 20)[0].startswith("ab\n\nword")
 
 
-def test_tags_are_closed_and_reopened_with_their_attributes() -> None:
-    html = '<b>bold <a href="https://e.org/?q=&quot;x&quot;">one two three four</a> end</b>'
-    parts = split_html(html, 12)
-    assert parts[0] == '<b>bold <a href="https://e.org/?q=&quot;x&quot;">one </a></b>'
-    assert all(p.startswith('<b><a href="https://e.org/?q=&quot;x&quot;">') for p in parts[1:-1])
-    assert check_parts(parts, 12) == parse_telegram_html(html)
+def test_entities_are_clipped_into_every_part_they_span() -> None:
+    link = "https://e.org/?q=x"
+    rendered = Rendered("bold one two three four end",
+                        (MessageEntity("bold", 0, 27), MessageEntity("text_link", 5, 18, url=link)))
+    parts = split_rendered(rendered, 12)
+    assert [(p.text, dicts(p)) for p in parts[:2]] == [
+        ("bold one ", [{"type": "bold", "offset": 0, "length": 9}, {"type": "text_link", "offset": 5, "length": 4,
+                                                                        "url": link}]),
+        ("two three ", [{"type": "bold", "offset": 0, "length": 10}, {"type": "text_link", "offset": 0,
+                                                                         "length": 10, "url": link}]),
+    ]
+    assert check_parts(parts, 12) == rendered.text
 
 
-def test_never_cuts_an_entity_or_a_surrogate_pair() -> None:
-    html = "&amp;" * 7 + "😀" * 7 + "&#128512;" * 3
+def test_never_cuts_a_surrogate_pair_and_offsets_count_utf16() -> None:
+    text = "&" * 7 + "😀" * 7 + "é" * 3
+    rendered = Rendered(text, (MessageEntity("italic", 5, 16), MessageEntity("bold", 0, telegram_len(text))))
     for limit in range(2, 12):
-        parts = split_html(html, limit)
-        assert check_parts(parts, limit) == parse_telegram_html(html)
+        parts = split_rendered(Rendered(text, tuple(nested_entities(text, rendered.entities))), limit)
+        assert check_parts(parts, limit) == text
 
 
 def test_avoids_cutting_inside_emoji_sequences() -> None:
     family = "👨‍👩‍👧‍👦"  # 7 code points, 11 UTF-16 units
-    parts = split_html("x" * 15 + family + "y" * 8, 20)
-    assert [parse_telegram_html(p) for p in parts] == ["x" * 15, family + "y" * 8]
-    flags = "🇺🇦🇩🇪🇫🇷"
-    parts = split_html(flags, 6)
-    assert [parse_telegram_html(p) for p in parts] == ["🇺🇦", "🇩🇪", "🇫🇷"]
+    assert split_text("x" * 15 + family + "y" * 8, 20) == ["x" * 15, family + "y" * 8]
+    assert split_text("🇺🇦🇩🇪🇫🇷", 6) == ["🇺🇦", "🇩🇪", "🇫🇷"]
 
 
 def test_whitespace_only_stretch_longer_than_a_part_is_dropped() -> None:
-    parts = split_html("start" + " " * 30 + "end", 10)
-    assert "".join(parse_telegram_html(p) for p in parts).replace(" ", "") == "startend"
+    parts = split_rendered(Rendered("start" + " " * 30 + "end"), 10)
+    assert "".join(p.text for p in parts).replace(" ", "") == "startend"
     check_parts(parts, 10)
 
 
-def test_rejects_invalid_html_and_tiny_limits() -> None:
+def test_rejects_tiny_limits() -> None:
     with pytest.raises(ValueError):
-        split_html("<b>unclosed", 10)
-    with pytest.raises(ValueError):
-        split_html("a < b", 10)
-    with pytest.raises(ValueError):
-        split_html("abc", 1)
+        split_rendered(Rendered("abc"), 1)
 
 
 # --- property tests --------------------------------------------------------------------------
+# Documents are generated as Telegram HTML and parsed into text + entities by the HTML validator:
+# that gives arbitrary nested formatting (links, code with languages, quotes) over awkward text.
 
 _ATOMS = st.sampled_from(
     [
         *"abcdefghij", "Ж", "ё", "é", "€", " ", " ", " ", "\n", "\n", ">", '"', "'", "😀", "🐍", "\u200d",
-        "&amp;", "&#38;", "&#x26;", "&lt;", "&#60;", "&gt;", "&quot;", "&#128512;", "&#233;",
+        "&amp;", "&lt;", "&gt;", "&quot;", "&#128512;",
     ]
 )  # fmt: skip
 _TEXT = st.lists(_ATOMS, max_size=40).map("".join)
 _INLINE_TAGS = st.sampled_from(
     [
-        "<b>", "<strong>", "<i>", "<em>", "<u>", "<ins>", "<s>", "<strike>", "<del>", "<tg-spoiler>",
-        '<span class="tg-spoiler">', "<code>", '<a href="https://example.org/?a=1&amp;b=%22">',
+        "<b>", "<i>", "<u>", "<s>", "<tg-spoiler>", "<code>", '<a href="https://example.org/?a=1&amp;b=%22">',
         "<blockquote>", "<blockquote expandable>",
     ]
 )  # fmt: skip
@@ -255,72 +293,51 @@ _DOCUMENT = st.builds(
 _LIMITS = st.one_of(st.integers(20, 80), st.integers(20, 4096))
 
 
+def _as_rendered(html: str) -> Rendered:
+    text, entities = parse_telegram_html_entities(html)
+    # The HTML parser keeps code inside code and quotes inside quotes, which Telegram ignores.
+    return Rendered(text, tuple(nested_entities(text, [MessageEntity(**e) for e in entities])))
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(html=_DOCUMENT, limit=_LIMITS)
 def test_split_property(html: str, limit: int) -> None:
-    visible = parse_telegram_html(html)
-    parts = split_html(html, limit)
+    """Every part ≤ limit UTF-16 units with valid, nested, in-bounds entities; the parts' texts
+    concatenate to the whole; every unit keeps exactly the formatting it had."""
+    rendered = _as_rendered(html)
+    text = rendered.text
+    parts = split_rendered(rendered, limit)
     joined = check_parts(parts, limit)
-    if telegram_len(visible) <= limit:
-        assert parts == ([html] if visible.strip() else [])
-    longest_blank = max((telegram_len(m.group()) for m in re.finditer(r"\s+", visible)), default=0)
-    if 2 * longest_blank + 1 < limit and visible.strip():
-        assert joined == visible
+    if telegram_len(text) <= limit:
+        assert parts == ([rendered] if text.strip() else [])
+    longest_blank = max((telegram_len(m.group()) for m in re.finditer(r"\s+", text)), default=0)
+    if 2 * longest_blank + 1 < limit and text.strip():
+        assert joined == text
     else:  # only whitespace-only parts may have been dropped
-        assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", visible)
+        assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", text)
+    whole = coverage(text, dicts(rendered))
+    cursor = 0
+    for part in parts:
+        start = text.index(part.text, cursor)
+        assert coverage(part.text, dicts(part)) == whole[telegram_len(text[:start]):][: telegram_len(part.text)]
+        cursor = start + len(part.text)
 
 
 _MARKDOWN = st.lists(
     st.sampled_from(
         [
-            *"ab Ж😀",
-            "\n",
-            "\n\n",
-            "*",
-            "**",
-            "_",
-            "__",
-            "~~",
-            "`",
-            "```",
-            "```py\n",
-            "||",
-            "#",
-            "# ",
-            "> ",
-            "- ",
-            "1. ",
-            "| ",
-            " |",
-            "|---|",
-            "[",
-            "]",
-            "(",
-            ")",
-            "](https://e.org/a_(b))",
-            "<",
-            ">",
-            "<div>",
-            "</span>",
-            "&",
-            "&amp;",
-            "&nbsp;",
-            "\\",
-            "$",
-            "\\(",
-            "!",
-            "    ",
-            "\t",
-            "\r\n",
+            *"ab Ж😀", "\n", "\n\n", "*", "**", "_", "__", "~~", "`", "```", "```py\n", "||", "#", "# ", "> ",
+            "- ", "1. ", "| ", " |", "|---|", "[", "]", "(", ")", "](https://e.org/a_(b))", "<", ">", "<div>",
+            "</span>", "&", "&amp;", "&nbsp;", "\\", "$", "\\(", "!", "    ", "\t", "\r\n",
         ]
     ),
     max_size=60,
-).map("".join)
+).map("".join)  # fmt: skip
 
 
 @settings(max_examples=150, deadline=None)
 @given(markdown=_MARKDOWN)
 def test_markdown_property_always_valid(markdown: str) -> None:
-    html = markdown_to_html(markdown)
-    parse_telegram_html(html)
-    check_parts(split_html(html, 50), 50)
+    rendered = render_markdown(markdown)
+    valid(rendered)
+    check_parts(split_rendered(rendered, 50), 50)

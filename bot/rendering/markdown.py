@@ -1,34 +1,31 @@
-"""The model's Markdown to Telegram HTML (``parse_mode=HTML``).
+"""The model's Markdown as Telegram text plus entities (sent with ``parse_mode=None``).
 
-Parsing is left to telegramify-markdown, which runs a CommonMark parser
-(pulldown-cmark via pyromark) and yields plain text plus Telegram entities. We
-turn those entities into HTML ourselves, so the tags are balanced by
-construction; regex-based converters emit overlapping or broken tags for
-unclosed ``**``, links with quotes in the URL or literal ``</span>``, and
-Telegram then refuses the whole message.
+Parsing is left to telegramify-markdown, which runs a CommonMark parser (pulldown-cmark via
+pyromark) and yields plain text plus ``MessageEntity`` objects with UTF-16 offsets: exactly what
+the Bot API takes as ``entities``. Nothing is escaped, so no character of the answer can make
+Telegram refuse the message the way one bad tag refuses a whole ``parse_mode=HTML`` text.
 
-Two pre-passes keep the model's words on screen where CommonMark would drop
-them: raw HTML (``<div>``, ``x<y>z``) is escaped so it is shown as text
-instead of being discarded, and ``|`` inside backticks in a table row is
-escaped so it no longer splits the cell.
+Two pre-passes keep the model's words on screen where CommonMark would drop them: raw HTML
+(``<div>``, ``x<y>z``) is escaped so it is shown as text instead of being discarded, and ``|``
+inside backticks in a table row is escaped so it no longer splits the cell.
 
-Whatever happens, the result is checked with Telegram's parsing rules; on any
-failure the answer is sent as escaped plain text rather than lost.
+The entities are then checked as Telegram would: inside the text and on character boundaries,
+of a known type, code never inside code, and nested (entities that cross are cut at the
+crossing). On any failure the answer is sent as its source text without formatting rather than
+lost.
 """
 
 from __future__ import annotations
 
-import html
+import heapq
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from types import MappingProxyType
+from dataclasses import dataclass
 
 import pyromark
 import telegramify_markdown
 from telegramify_markdown import MessageEntity, RenderConfig
-
-from bot.rendering.html_tokens import visible_text
 
 log = logging.getLogger(__name__)
 
@@ -44,42 +41,31 @@ _MAX_ESCAPE_ROUNDS = 8
 _CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
 _BARE_PIPE = re.compile(r"(?<!\\)\|")
 
-_SIMPLE_TAGS = MappingProxyType(
-    {
-        "bold": "b",
-        "italic": "i",
-        "underline": "u",
-        "strikethrough": "s",
-        "spoiler": "tg-spoiler",
-        "code": "code",
-        "blockquote": "blockquote",
-        "expandable_blockquote": "blockquote",
-    }
-)
-_RENDERED_TYPES = frozenset({*_SIMPLE_TAGS, "pre", "text_link"})
+_CODE = frozenset({"code", "pre"})
 _QUOTES = frozenset({"blockquote", "expandable_blockquote"})
+FORMATTING_TYPES = frozenset({"bold", "italic", "underline", "strikethrough", "spoiler", "text_link", *_CODE, *_QUOTES})
 
 
-def plain_to_html(text: str) -> str:
-    """Escape text for parse_mode=HTML: Telegram needs only ``& < >`` escaped."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+@dataclass(frozen=True)
+class Rendered:
+    """A message as the Bot API takes it: text, and entities with UTF-16 offsets into it."""
+
+    text: str
+    entities: tuple[MessageEntity, ...] = ()
 
 
-def markdown_to_html(text: str) -> str:
-    """Render Markdown to Telegram HTML that Telegram's parser accepts; never raises."""
+def render_markdown(text: str) -> Rendered:
+    """Render Markdown to text and entities that Telegram accepts; never raises."""
     try:
         source = _escape_table_code_pipes(_escape_raw_html(text))
         plain, entities = telegramify_markdown.convert(source, config=_render_config())
-        plain, entities = _strip_trailing_space(plain, entities)
-        result = entities_to_html(plain, entities)
-        if visible_text(result) != plain:
-            raise ValueError("rendered HTML does not show the converted text")
+        plain = plain.rstrip()  # Telegram trims it anyway; entities past the end are clipped below
         if not plain and text.strip():
             raise ValueError("the converter dropped every character")
+        return Rendered(plain, tuple(nested_entities(plain, entities)))
     except Exception:
         log.warning("Markdown rendering failed; sending plain text", exc_info=True)
-        return plain_to_html(text)
-    return result
+        return Rendered(text)
 
 
 def _render_config() -> RenderConfig:
@@ -141,19 +127,7 @@ def _escape_table_code_pipes(text: str) -> str:
     return _insert_backslashes(text, offsets) if offsets else text
 
 
-def _strip_trailing_space(plain: str, entities: Sequence[MessageEntity]) -> tuple[str, list[MessageEntity]]:
-    """Drop trailing whitespace (Telegram trims it anyway) and clip entities to match."""
-    stripped = plain.rstrip()
-    end = _utf16_offsets(stripped)[-1]
-    clipped = [
-        entity.copy_with(length=min(entity.offset + entity.length, end) - entity.offset)
-        for entity in entities
-        if entity.offset < end
-    ]
-    return stripped, clipped
-
-
-def _utf16_offsets(text: str) -> list[int]:
+def utf16_offsets(text: str) -> list[int]:
     """``result[i]`` is the UTF-16 offset of ``text[i]``; the last item is the total."""
     offsets = [0]
     for char in text:
@@ -161,81 +135,36 @@ def _utf16_offsets(text: str) -> list[int]:
     return offsets
 
 
-def _tags(entity: MessageEntity) -> tuple[str, str]:
-    """Opening and closing HTML for one entity."""
-    if entity.type == "pre":
-        if entity.language:
-            language = html.escape(entity.language)
-            return f'<pre><code class="language-{language}">', "</code></pre>"
-        return "<pre>", "</pre>"
-    if entity.type == "text_link":
-        return f'<a href="{html.escape(entity.url or "")}">', "</a>"
-    if entity.type == "expandable_blockquote":
-        return "<blockquote expandable>", "</blockquote>"
-    name = _SIMPLE_TAGS[entity.type]
-    return f"<{name}>", f"</{name}>"
+def nested_entities(text: str, entities: Sequence[MessageEntity]) -> list[MessageEntity]:
+    """The entities Telegram takes as meant, sorted by offset and properly nested.
 
-
-def _usable(entities: Iterable[MessageEntity], index: dict[int, int]) -> list[tuple[int, int, MessageEntity]]:
-    """Entities as (start, end) string indices, minus those Telegram would not show.
-
-    Unknown types (custom emoji need a paid username for bots), empty spans,
-    links without a URL, quotes inside quotes and anything inside code are left out.
+    Dropped: unknown types, links without a URL, empty ones, ends off a character boundary
+    (mid surrogate pair), anything inside code and a quote inside a quote (Telegram refuses or
+    ignores those). Clipped to the text. An entity that crosses another is cut at the crossing
+    and continues after it, as an HTML serialiser would close and reopen its tag.
     """
-    spans = sorted(
-        (
-            (index[e.offset], index[e.offset + e.length], e)
-            for e in entities
-            if e.type in _RENDERED_TYPES
-            and e.length > 0
-            and e.offset in index
-            and e.offset + e.length in index
-            and (e.type != "text_link" or e.url)
-        ),
-        key=lambda span: (span[0], -span[1]),
-    )
-    kept: list[tuple[int, int, MessageEntity]] = []
-    code_end = quote_end = 0  # furthest end of a kept code / quote span; all kept ones start earlier
-    for start, end, entity in spans:
-        if end <= code_end or (entity.type in _QUOTES and end <= quote_end):
+    offsets = utf16_offsets(text)
+    boundaries = set(offsets)
+    queue = [
+        (entity.offset, -min(entity.offset + entity.length, offsets[-1]), order, entity)
+        for order, entity in enumerate(entities)
+        if entity.type in FORMATTING_TYPES and (entity.type != "text_link" or entity.url)
+    ]
+    queue = [item for item in queue if item[0] in boundaries and -item[1] in boundaries and -item[1] > item[0]]
+    heapq.heapify(queue)
+    kept: list[MessageEntity] = []
+    open_spans: list[tuple[int, str]] = []  # (end, type) of the kept entities enclosing the position
+    while queue:
+        start, negative_end, order, entity = heapq.heappop(queue)
+        end = -negative_end
+        while open_spans and open_spans[-1][0] <= start:
+            open_spans.pop()
+        if open_spans and open_spans[-1][0] < end:  # crosses the innermost open entity
+            heapq.heappush(queue, (open_spans[-1][0], negative_end, order, entity))
+            end = open_spans[-1][0]
+        enclosing = {kind for _, kind in open_spans}
+        if enclosing & _CODE or (entity.type in _QUOTES and enclosing & _QUOTES):
             continue
-        if entity.type in ("code", "pre") and start < code_end:
-            continue  # Telegram refuses <pre> inside <code>, and code in code means nothing
-        if entity.type in ("code", "pre"):
-            code_end = max(code_end, end)
-        elif entity.type in _QUOTES:
-            quote_end = max(quote_end, end)
-        kept.append((start, end, entity))
+        kept.append(entity.copy_with(offset=start, length=end - start))
+        open_spans.append((end, entity.type))
     return kept
-
-
-def entities_to_html(text: str, entities: Iterable[MessageEntity]) -> str:
-    """Serialise text + entities as balanced Telegram HTML.
-
-    Entities that overlap without nesting are closed and reopened at the
-    crossing, so the tags always nest properly.
-    """
-    offsets = _utf16_offsets(text)
-    index = {utf16: i for i, utf16 in enumerate(offsets)}
-    spans = _usable(entities, index)
-    starts: dict[int, list[tuple[int, int, MessageEntity]]] = {}
-    for span in spans:
-        starts.setdefault(span[0], []).append(span)
-    out: list[str] = []
-    stack: list[tuple[int, int, MessageEntity]] = []
-    for position in range(len(text) + 1):
-        while any(span[1] == position for span in stack):
-            reopen: list[tuple[int, int, MessageEntity]] = []
-            while stack[-1][1] != position:
-                reopen.append(stack.pop())
-                out.append(_tags(reopen[-1][2])[1])
-            out.append(_tags(stack.pop()[2])[1])
-            for span in reversed(reopen):
-                out.append(_tags(span[2])[0])
-                stack.append(span)
-        for span in starts.get(position, ()):
-            out.append(_tags(span[2])[0])
-            stack.append(span)
-        if position < len(text):
-            out.append(plain_to_html(text[position]))
-    return "".join(out)

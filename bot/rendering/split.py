@@ -1,11 +1,12 @@
-"""Split Telegram HTML into messages that each fit Telegram's length limit.
+"""Split a rendered answer into messages that each fit Telegram's length limit.
 
-Telegram limits a message to 4096 UTF-16 code units of *visible* text (after
-entity parsing), and each message must be valid HTML on its own. So we count
-visible characters, cut only between them (never inside a tag, a character
-reference or a surrogate pair), close the tags still open at a cut and reopen
-them, with the same attributes, at the start of the next part: a code block
-that spans two messages stays a code block in both.
+Telegram limits a message to 4096 UTF-16 code units. We cut only between characters (never
+inside a surrogate pair, avoiding emoji sequences), and clip every entity to the part it falls
+in: an entity that spans a cut is in both parts, so a code block that spans two messages stays a
+code block, with its language, in both.
+
+telegramify-markdown's own ``split_entities`` cuts at the last newline that fits; ours prefers
+paragraph breaks, then line ends, then spaces, and keeps parts at least half full.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from __future__ import annotations
 import unicodedata
 from itertools import pairwise
 
-from bot.rendering.html_tokens import Token, tokenize, utf16_len
+from telegramify_markdown import MessageEntity
+
+from bot.rendering.markdown import Rendered, utf16_offsets
 
 TELEGRAM_LIMIT = 4096
 _ZWJ = "\u200d"
@@ -21,36 +24,42 @@ _JOINERS = frozenset({_ZWJ, "\ufe0e", "\ufe0f", "\u20e3"})
 _MAX_GRAPHEME_BACKOFF = 32
 
 
-def split_html(html: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Split ``html`` into valid Telegram HTML parts of at most ``limit`` visible units.
+def split_rendered(rendered: Rendered, limit: int = TELEGRAM_LIMIT) -> list[Rendered]:
+    """Split into parts of at most ``limit`` UTF-16 units, entities clipped to each part.
 
-    Cuts prefer paragraph breaks, then line ends, then spaces, then anything
-    (avoiding the middle of an emoji sequence), and never make a part shorter
-    than half the limit when a later cut is possible. No text is added or
-    removed: the parts' visible texts concatenate to the input's, except that
-    a part that would show only whitespace is dropped, since Telegram refuses
-    it; cuts avoid that unless the input has a whitespace run of about half
-    the limit. Input with no visible text gives no parts. Raises ValueError if
-    ``html`` is not valid Telegram HTML (see ``html_tokens``) or ``limit < 2``.
+    Cuts prefer paragraph breaks, then line ends, then spaces, then anything (avoiding the middle
+    of an emoji sequence), and never make a part shorter than half the limit when a later cut is
+    possible. No text is added or removed: the parts' texts concatenate to the input's, except
+    that a part that would show only whitespace is dropped, since Telegram refuses it; cuts avoid
+    that unless the input has a whitespace run of about half the limit. Input with no visible
+    text gives no parts. Raises ValueError if ``limit < 2``.
     """
     if limit < 2:
         raise ValueError("limit must be at least 2 (one astral character)")
-    tokens = tokenize(html)
-    unit_tokens = [i for i, token in enumerate(tokens) if token.kind == "text"]
-    chars = [tokens[i].text for i in unit_tokens]
-    widths = [utf16_len(char) for char in chars]
-    if sum(widths) <= limit:
-        return [html] if "".join(chars).strip() else []
-    cuts = _cut_points(chars, widths, limit)
-    boundaries = [0, *(_token_boundary(tokens, unit_tokens[cut - 1]) for cut in cuts[1:-1]), len(tokens)]
-    return _render_parts(tokens, boundaries)
+    text = rendered.text
+    offsets = utf16_offsets(text)
+    if offsets[-1] <= limit:
+        return [rendered] if text.strip() else []
+    cuts = _cut_points(text, offsets, limit)
+    parts: list[Rendered] = []
+    for begin, end in pairwise(cuts):
+        if text[begin:end].strip():
+            parts.append(Rendered(text[begin:end], _clip(rendered.entities, offsets[begin], offsets[end])))
+    return parts
 
 
-def _cut_points(chars: list[str], widths: list[int], limit: int) -> list[int]:
+def _clip(entities: tuple[MessageEntity, ...], begin: int, end: int) -> tuple[MessageEntity, ...]:
+    """The entities overlapping UTF-16 range [begin, end), relative to ``begin``."""
+    return tuple(
+        entity.copy_with(offset=max(entity.offset, begin) - begin,
+                         length=min(entity.offset + entity.length, end) - max(entity.offset, begin))
+        for entity in entities
+        if entity.offset < end and entity.offset + entity.length > begin
+    )
+
+
+def _cut_points(chars: str, cumulative: list[int], limit: int) -> list[int]:
     """Indices into ``chars`` where parts start, plus the total length at the end."""
-    cumulative = [0]
-    for width in widths:
-        cumulative.append(cumulative[-1] + width)
     total = len(chars)
     last_solid = max((i for i, char in enumerate(chars) if not char.isspace()), default=0)
     cuts = [0]
@@ -65,7 +74,7 @@ def _cut_points(chars: list[str], widths: list[int], limit: int) -> list[int]:
     return cuts
 
 
-def _choose_cut(chars: list[str], cumulative: list[int], start: int, end: int, last_solid: int) -> int:
+def _choose_cut(chars: str, cumulative: list[int], start: int, end: int, last_solid: int) -> int:
     """Best place to end the part that starts at ``chars[start]`` and may reach ``end``.
 
     Both sides of the cut must keep a non-whitespace character where possible,
@@ -94,7 +103,7 @@ def _choose_cut(chars: list[str], cumulative: list[int], start: int, end: int, l
     return highest if _inside_grapheme(chars, position) else position
 
 
-def _inside_grapheme(chars: list[str], position: int) -> bool:
+def _inside_grapheme(chars: str, position: int) -> bool:
     """Whether a cut before ``chars[position]`` would split what shows as one symbol."""
     before, after = chars[position - 1], chars[position]
     if before == _ZWJ or after in _JOINERS or (before == "\r" and after == "\n"):
@@ -113,36 +122,3 @@ def _inside_grapheme(chars: list[str], position: int) -> bool:
 
 def _is_regional_indicator(char: str) -> bool:
     return "\U0001f1e6" <= char <= "\U0001f1ff"
-
-
-def _token_boundary(tokens: list[Token], last_text_token: int) -> int:
-    """Token index where the next part starts after a cut following ``last_text_token``.
-
-    End tags right after the last character stay in the earlier part, so a
-    cut at ``</b>\\n\\n<b>`` does not leave an empty ``<b></b>`` behind.
-    """
-    boundary = last_text_token + 1
-    while boundary < len(tokens) and tokens[boundary].kind == "close":
-        boundary += 1
-    return boundary
-
-
-def _render_parts(tokens: list[Token], boundaries: list[int]) -> list[str]:
-    """Serialise token ranges, reopening and closing the tags open at each cut."""
-    parts: list[str] = []
-    stack: list[Token] = []
-    for begin, finish in pairwise(boundaries):
-        pieces = [token.raw for token in stack]
-        visible: list[str] = []
-        for token in tokens[begin:finish]:
-            pieces.append(token.raw)
-            if token.kind == "open":
-                stack.append(token)
-            elif token.kind == "close":
-                stack.pop()
-            else:
-                visible.append(token.text)
-        pieces.extend(f"</{token.name}>" for token in reversed(stack))
-        if "".join(visible).strip():
-            parts.append("".join(pieces))
-    return parts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .html_tokens import utf16_len
+from telegramify_markdown import utf16_len
 
 
 def cut_utf16(text: str, limit: int) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing, asynccontextmanager
 from typing import Any
 
 from provider import AsyncGeneratorProvider
@@ -58,11 +58,12 @@ class ChatService:
         Whatever `deliver` or the provider raises propagates and nothing is stored, so a failed,
         cancelled or undelivered answer never enters the history as if the model had said it.
         """
-        async with self._turn(key, on_queued), self._slots:
+        async with self._turn(key, on_queued):
             history = await self._store.get(key)
             messages = [*self._system, *(turn.as_message() for turn in history)]
             messages.append({"role": "user", "content": question})
-            answer = await self._run(key, deliver(self._stream(messages)))
+            async with aclosing(self._stream(messages)) as stream:  # a stream left unfinished frees its slot
+                answer = await self._run(key, deliver(stream))
             await self._store.append(key, [Turn("user", question), Turn("assistant", answer)])
         logger.info("chat=%s thread=%s: answered (%d history turns, %d chars)",
                     key.chat_id, key.thread_id, len(history), len(answer))
@@ -121,7 +122,10 @@ class ChatService:
         finally:
             self._running.discard(key)
 
-    async def _stream(self, messages: list[dict[str, str]]) -> AsyncIterator[str]:
-        async for chunk in self._provider.create_async_generator(self._model, messages, **self._options):
-            if isinstance(chunk, str) and chunk:
-                yield chunk
+    async def _stream(self, messages: list[dict[str, str]]) -> AsyncGenerator[str, None]:
+        """The provider's text chunks. A slot is held only while the provider streams, not while the
+        answer is sent: a chat waiting out Telegram's flood control must not hold up every other chat."""
+        async with self._slots:
+            async for chunk in self._provider.create_async_generator(self._model, messages, **self._options):
+                if isinstance(chunk, str) and chunk:
+                    yield chunk

@@ -11,6 +11,8 @@ import pytest
 from bot.app import Application, create_app, polling_in_background
 from bot.config import Settings, StorageConfig
 from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.emulators.tg_chats import render_text
+from tests.emulators.tg_models import ApiCall
 from tests.telegram_html import parse_telegram_html
 
 TOKEN = "123456:TEST-token"
@@ -67,6 +69,16 @@ async def app(run_bot: RunBot, settings: Settings) -> AsyncIterator[Application]
         yield running
 
 
-def visible(html: str) -> str:
-    """What the user sees of a message sent with parse_mode=HTML."""
-    return parse_telegram_html(html)
+def visible(sent: ApiCall | str) -> str:
+    """What the user sees of a sent message: a recorded call (HTML or entities, text or caption), or HTML."""
+    if isinstance(sent, str):
+        return parse_telegram_html(sent)
+    params = sent.params
+    text, entities = ("text", "entities") if "text" in params else ("caption", "caption_entities")
+    return render_text(params.get(text), params.get("parse_mode"), params.get(entities))[0]
+
+
+def not_preview(call: ApiCall) -> bool:
+    """A message meant to stay: a formatted answer (sent with entities) or one of the bot's own texts
+    (HTML), not a plain-text preview."""
+    return call.params.get("parse_mode") == "HTML" or "entities" in call.params

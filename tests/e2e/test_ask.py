@@ -22,8 +22,9 @@ async def test_ask_replies_with_formatted_answer_and_typing(app: Application, tg
 
     [reply] = await tg.wait_for("sendMessage")
 
-    assert reply.params["text"] == "Hello <b>there</b>, &lt;friend&gt;!"
-    assert reply.params["parse_mode"] == "HTML"
+    assert reply.params["text"] == "Hello there, <friend>!"
+    assert reply.params["entities"] == [{"type": "bold", "offset": 6, "length": 5}]
+    assert "parse_mode" not in reply.params
     assert reply.params["reply_parameters"]["message_id"] == question["message_id"]
     assert ai.chat_prompts == ["Hi"]
     actions = tg.calls_of("sendChatAction")
@@ -68,7 +69,7 @@ async def test_too_long_question_is_refused_with_the_limit(run_bot: RunBot, sett
         [reply] = await tg.wait_for("sendMessage")
 
     assert reply.params["text"] == texts.too_long(51, 50)
-    assert "50" in visible(reply.params["text"])
+    assert "50" in visible(reply)
     assert ai.hits == {}
 
 
@@ -82,7 +83,7 @@ async def test_provider_failure_is_reported_and_not_stored(app: Application, tg:
     await tg.wait_for("sendMessage", count=2)
 
     label = "127.0.0.1"  # the provider names the host it asked
-    assert visible(error.params["text"]) == f"The model did not answer: {label} returned HTTP 500. Try again later."
+    assert visible(error) == f"The model did not answer: {label} returned HTTP 500. Try again later."
     assert ai.chat_prompts[-1] == "Again"  # the failed turn left no trace in the history
 
 
@@ -98,7 +99,7 @@ async def test_long_answer_is_split_without_losing_text(app: Application, tg: Te
     await asyncio.sleep(0.2)
     calls = tg.calls_of("sendMessage")
 
-    shown = [visible(c.params["text"]) for c in calls]
+    shown = [visible(c) for c in calls]
     assert all(telegram_len(text) <= 4096 for text in shown)
     assert " ".join(" ".join(shown).split()) == " ".join(answer.split())
     # Cuts fall between paragraphs, never inside one.
@@ -184,7 +185,7 @@ async def test_shutdown_waits_for_answers_in_flight(run_bot: RunBot, settings: S
         await tg.wait_for("sendChatAction")  # the handler is running
     # The polling loop has stopped here; the answer must still have been delivered and stored.
     [reply] = tg.calls_of("sendMessage")
-    assert visible(reply.params["text"]) == "a slow but complete answer"
+    assert visible(reply) == "a slow but complete answer"
     ai.answers = ["ok"]
     async with run_bot(settings):
         tg.push_message("/ask Again")

@@ -65,9 +65,9 @@ async def test_image_errors_get_clear_replies(app: Application, tg: TelegramEmul
     tg.push_message("/draw two")
     [_, second] = await tg.wait_for("sendMessage", count=2)
 
-    assert visible(first.params["text"]).startswith("I could not draw that: ")
-    assert "404" in visible(first.params["text"])
-    assert visible(second.params["text"]).startswith("I could not draw that: ")
+    assert visible(first).startswith("I could not draw that: ")
+    assert "404" in visible(first)
+    assert visible(second).startswith("I could not draw that: ")
     assert tg.calls_of("sendPhoto") == []
 
 

@@ -13,7 +13,7 @@ async def test_start_explains_groups_and_commands_are_registered(app: Applicatio
     tg.push_message("/start")
     [help_message] = await tg.wait_for("sendMessage")
 
-    assert "/ask@TestAiBot" in visible(help_message.params["text"])
+    assert "/ask@TestAiBot" in visible(help_message)
     assert [c["command"] for c in tg.commands()] == ["ask", "draw", "reset", "cancel", "model", "help"]
 
 
@@ -28,7 +28,7 @@ async def test_group_addressing_rules(app: Application, tg: TelegramEmulator, ai
 
     [reply] = await tg.wait_for("sendMessage")
 
-    assert visible(reply.params["text"]) == "for us"
+    assert visible(reply) == "for us"
     assert ai.chat_prompts == ["hello"]
     assert tg.calls_of("sendPhoto") == []
 

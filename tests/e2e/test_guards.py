@@ -13,7 +13,7 @@ from bot.config import Rate, Settings
 from tests.emulators import AiChatsEmulator, TelegramEmulator
 from tests.settings import changed
 
-from .conftest import GROUP, TOKEN, RunBot, visible
+from .conftest import GROUP, TOKEN, RunBot, not_preview, visible
 
 
 def guarded(settings: Settings, **guards: object) -> Settings:
@@ -35,7 +35,7 @@ async def test_strangers_get_one_refusal_and_reach_no_provider(
         tg.push_message("/ask hi", user_id=7)
         tg.push_message("/ask hi", user_id=9)
         tg.push_message("/ask@TestAiBot hi", chat_type="supergroup", chat_id=GROUP, user_id=8)
-        await tg.wait_for("sendMessage", lambda c: c.params.get("parse_mode") == "HTML" and
+        await tg.wait_for("sendMessage", lambda c: not_preview(c) and
                           not c.params["text"].startswith("Sorry"), count=3)
         calls = tg.calls_of("sendMessage")
 
@@ -65,7 +65,7 @@ async def test_rates_are_per_user_and_state_the_wait(
         assert await app.inflight.drain(grace=5)
         assert len(tg.calls_of("sendMessage")) == 8
 
-    texts_sent = [visible(c.params["text"]) for c in tg.calls_of("sendMessage")]
+    texts_sent = [visible(c) for c in tg.calls_of("sendMessage")]
     assert texts_sent[2].startswith("Slow down a little: the limit is 2/min. Try again in ")
     assert texts_sent[3].startswith("Slow down a little: the limit is 1/min. Try again in ")
     wait = int(texts_sent[2].rsplit("in ", 1)[1].removesuffix(" s."))
@@ -83,7 +83,7 @@ async def test_second_question_is_queued_and_says_so(app: Application, tg: Teleg
     tg.push_message("/ask two")
     calls = await tg.wait_for("sendMessage", count=3, timeout=10)
 
-    assert [visible(c.params["text"]) for c in calls] == [texts.queued(), "first answer, slowly", "second"]
+    assert [visible(c) for c in calls] == [texts.queued(), "first answer, slowly", "second"]
     assert ai.chat_prompts[1] == "User: one\nAssistant: first answer, slowly\nUser: two\nAssistant:"
 
 
@@ -103,7 +103,7 @@ async def test_cancel_stops_the_answer_and_keeps_nothing(app: Application, tg: T
 
     assert nothing.params["text"] == texts.nothing_to_cancel()
     assert cancelled.params["text"] == texts.cancelled()
-    assert visible(calls[2].params["text"]) == "fresh"
+    assert visible(calls[2]) == "fresh"
     assert ai.chat_prompts == ["slow", "again"]  # the cancelled turn was not stored
 
 
@@ -116,8 +116,11 @@ async def test_global_cap_queues_provider_calls(run_bot: RunBot, settings: Setti
         tg.push_message("/ask b", user_id=2)
         finals = await tg.wait_for("sendMessage", count=2, timeout=10)
 
-    _, second = sorted(ai.requests, key=lambda r: r.at)
-    assert second.at >= finals[0].at  # the second call started only after the first answer was sent
+    assert sorted(visible(c) for c in finals) == ["answer for a answer for a answer for a",
+                                                  "answer for b answer for b answer for b"]
+    first, second = sorted(ai.requests, key=lambda r: r.at)
+    streaming = (len("answer for a " * 3) // 4 - 1) * 0.05  # 10 chunks, 0.05 s apart
+    assert second.at - first.at >= streaming - 0.02  # the second call started only once the first stream ended
 
 
 async def test_stats_for_admins_only(run_bot: RunBot, settings: Settings, tg: TelegramEmulator,
@@ -126,14 +129,14 @@ async def test_stats_for_admins_only(run_bot: RunBot, settings: Settings, tg: Te
         tg.push_message("/ask one", user_id=1)
         await tg.wait_for("sendMessage")
         tg.push_message("/ask@TestAiBot two", chat_type="supergroup", chat_id=GROUP, user_id=1)
-        await tg.wait_for("sendMessage", lambda c: c.params.get("parse_mode") == "HTML", count=2)
+        await tg.wait_for("sendMessage", not_preview, count=2)
         assert await app.inflight.drain(grace=5)  # both turns are stored, not just sent
         tg.push_message("/stats", user_id=1)
         tg.push_message("/stats", user_id=9)
         calls = await tg.wait_for("sendMessage", lambda c: "stats" in c.params["text"].lower()
                                   or "Stored" in c.params["text"], count=2)
 
-    by_chat = {c.params["chat_id"]: visible(c.params["text"]) for c in calls}
+    by_chat = {c.params["chat_id"]: visible(c) for c in calls}
     assert by_chat[1] == texts.admins_only()
     assert by_chat[9] == "Stored\n2 conversations, 4 messages\n\nProviders since start\n127.0.0.1: 2 requests, 0 errors"
 

@@ -8,15 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts
 from bot.app import Application
 from bot.config import Settings
-from bot.rendering import markdown_to_html
+from bot.rendering import render_markdown
 from bot.replies import StreamingOptions
 from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.emulators.tg_models import ApiCall
 from tests.settings import changed
 from tests.telegram_html import telegram_len
 
-from .conftest import GROUP, RunBot, visible
+from .conftest import GROUP, USER, RunBot, visible
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 LONG_ANSWER = (DATA / "long_answer.md").read_text(encoding="utf-8")
@@ -25,6 +27,16 @@ ANSWER = "Streaming **works**: " + " ".join(f"word{i}" for i in range(40))
 
 def gaps(calls: list) -> list[float]:
     return [b.at - a.at for a, b in itertools.pairwise(calls)]
+
+
+def formatted(markdown: str) -> dict[str, object]:
+    """The text and entities the bot sends for an answer of one part."""
+    rendered = render_markdown(markdown)
+    return {"text": rendered.text, "entities": [entity.to_dict() for entity in rendered.entities]}
+
+
+def sent(call: ApiCall) -> dict[str, object]:
+    return {key: call.params.get(key) for key in ("text", "entities")}
 
 
 async def test_private_chat_streams_throttled_drafts(run_bot: RunBot, settings: Settings, tg: TelegramEmulator,
@@ -42,7 +54,8 @@ async def test_private_chat_streams_throttled_drafts(run_bot: RunBot, settings: 
     assert [len(d.params["text"]) for d in drafts] == sorted({len(d.params["text"]) for d in drafts})
     assert min(gaps(drafts)) >= 0.2 - 0.02
     assert drafts[-1].at <= final.at
-    assert final.params["text"] == markdown_to_html(ANSWER) and "<b>works</b>" in final.params["text"]
+    assert sent(final) == formatted(ANSWER) and "parse_mode" not in final.params
+    assert final.params["entities"] == [{"type": "bold", "offset": 10, "length": 5}]  # "works"
 
 
 async def test_group_streams_by_throttled_edits_never_unchanged(
@@ -52,19 +65,20 @@ async def test_group_streams_by_throttled_edits_never_unchanged(
     ai.answers = [ANSWER]
     async with run_bot(changed(settings, edit_interval=0.3)):
         question = tg.push_message("/ask stream", chat_type="supergroup", chat_id=GROUP)["message"]
-        await tg.wait_for("editMessageText", lambda c: c.params.get("parse_mode") == "HTML", timeout=10)
+        await tg.wait_for("editMessageText", lambda c: "entities" in c.params, timeout=10)
 
     [preview] = tg.calls_of("sendMessage")
     edits = tg.calls_of("editMessageText")
     assert tg.calls_of("sendMessageDraft") == []
     assert preview.params["reply_parameters"]["message_id"] == question["message_id"]
-    assert "parse_mode" not in preview.params and ANSWER.startswith(preview.params["text"])
+    assert "parse_mode" not in preview.params and "entities" not in preview.params  # plain text
+    assert ANSWER.startswith(preview.params["text"])
     assert len(edits) >= 2 and all(e.ok for e in edits)  # no "message is not modified"
     assert all(e.params["message_id"] == preview.result["message_id"] for e in edits)
     assert min(gaps([preview, *edits[:-1]])) >= 0.3 - 0.02  # previews respect the group rate
-    assert edits[-1].params["text"] == markdown_to_html(ANSWER)
+    assert sent(edits[-1]) == formatted(ANSWER)
     shown = tg.message(GROUP, preview.result["message_id"])
-    assert shown is not None and shown["text"] == visible(markdown_to_html(ANSWER))
+    assert shown is not None and (shown["text"], shown["entities"]) == tuple(formatted(ANSWER).values())
 
 
 async def test_streaming_off_sends_one_message(run_bot: RunBot, settings: Settings, tg: TelegramEmulator,
@@ -77,7 +91,7 @@ async def test_streaming_off_sends_one_message(run_bot: RunBot, settings: Settin
         calls = await tg.wait_for("sendMessage", count=2, timeout=10)
 
     assert tg.calls_of("sendMessageDraft") == [] and tg.calls_of("editMessageText") == []
-    assert [c.params["text"] for c in calls] == [markdown_to_html(ANSWER)] * 2
+    assert [sent(c) for c in calls] == [formatted(ANSWER)] * 2
 
 
 async def test_an_answer_complete_within_a_moment_gets_no_preview(app: Application, tg: TelegramEmulator,
@@ -92,7 +106,7 @@ async def test_an_answer_complete_within_a_moment_gets_no_preview(app: Applicati
     await app.inflight.drain(grace=5)
 
     assert tg.calls_of("sendMessageDraft") == [] and tg.calls_of("editMessageText") == []
-    assert [c.params["text"] for c in calls] == [markdown_to_html(short)] * 2
+    assert [sent(c) for c in calls] == [formatted(short)] * 2
     assert len(tg.calls_of("sendMessage")) == 2
 
 
@@ -125,8 +139,8 @@ async def test_stream_failing_midway_removes_the_group_preview(app: Application,
     calls = await tg.wait_for("sendMessage", count=2)
 
     assert delete.params["message_id"] == calls[0].result["message_id"]
-    assert visible(calls[1].params["text"]).startswith("The model did not answer: ")
-    assert [m.get("text", "") for m in tg.messages(GROUP) if m["from"]["is_bot"]] == [visible(calls[1].params["text"])]
+    assert visible(calls[1]).startswith("The model did not answer: ")
+    assert [m.get("text", "") for m in tg.messages(GROUP) if m["from"]["is_bot"]] == [visible(calls[1])]
     ai.answers = ["ok"]
     tg.push_message("/ask again", chat_type="supergroup", chat_id=GROUP)
     await tg.wait_for("sendMessage", count=3)
@@ -137,15 +151,15 @@ CORPUS = {path.stem: path.read_text(encoding="utf-8") for path in sorted((DATA /
 
 
 @pytest.mark.parametrize("sample", CORPUS)
-async def test_awkward_answers_arrive_as_valid_html(run_bot: RunBot, settings: Settings, tg: TelegramEmulator,
+async def test_awkward_answers_arrive_as_valid_entities(run_bot: RunBot, settings: Settings, tg: TelegramEmulator,
                                                     ai: AiChatsEmulator, sample: str) -> None:
     ai.answers = [CORPUS[sample]]
     async with run_bot(changed(settings, streaming=False)):
         tg.push_message("/ask go")
         calls = await tg.wait_for("sendMessage")
 
-    assert calls and all(c.ok and c.params["parse_mode"] == "HTML" for c in calls)
-    assert all(telegram_len(visible(c.params["text"])) <= 4096 for c in calls)
+    assert calls and all(c.ok and "entities" in c.params and "parse_mode" not in c.params for c in calls)
+    assert all(telegram_len(visible(c)) <= 4096 for c in calls)
 
 
 async def test_long_answer_with_code_blocks_splits_into_valid_parts(app: Application, tg: TelegramEmulator,
@@ -155,11 +169,13 @@ async def test_long_answer_with_code_blocks_splits_into_valid_parts(app: Applica
     await tg.wait_for("sendMessage", count=3, timeout=10)
     calls = tg.calls_of("sendMessage")
 
-    assert all(c.ok and c.params["parse_mode"] == "HTML" for c in calls)
-    texts = [c.params["text"] for c in calls]
-    assert all(telegram_len(visible(t)) <= 4096 for t in texts)
-    spanning = [i for i, t in enumerate(texts[:-1]) if t.endswith("</code></pre>") and texts[i + 1].startswith("<pre>")]
-    assert spanning, "a code block spanning two parts is closed and reopened"
+    assert all(c.ok and "entities" in c.params for c in calls)
+    assert all(telegram_len(visible(c)) <= 4096 for c in calls)
+    code_at_end = [any(e["type"] == "pre" and e["offset"] + e["length"] >= telegram_len(c.params["text"].rstrip())
+                       for e in c.params["entities"]) for c in calls]
+    code_at_start = [any(e["type"] == "pre" and e["offset"] == 0 for e in c.params["entities"]) for c in calls]
+    assert any(itertools.starmap(bool.__and__, zip(code_at_end, code_at_start[1:], strict=False))), \
+        "a code block spanning two parts is closed and reopened"
     assert tg.calls_of("sendDocument") == []  # under 12,000 characters: no attachment
 
 
@@ -184,18 +200,18 @@ async def test_flood_control_is_waited_out(app: Application, tg: TelegramEmulato
 
     assert (refused.status, sent.status) == (429, 200)
     assert sent.at - refused.at >= 0.95
-    assert visible(sent.params["text"]) == "after the flood"
+    assert visible(sent) == "after the flood"
 
 
 async def test_refused_formatting_falls_back_to_plain_text(app: Application, tg: TelegramEmulator,
                                                            ai: AiChatsEmulator) -> None:
     ai.answers = ["**bold** and `code`"]
-    tg.fail_next("sendMessage", status=400, description="Bad Request: can't parse entities: unexpected end tag")
+    tg.fail_next("sendMessage", status=400, description="Bad Request: can't parse entities: Wrong URL")
     tg.push_message("/ask hi")
     refused, plain = await tg.wait_for("sendMessage", count=2)
 
-    assert refused.status == 400 and refused.params["parse_mode"] == "HTML"
-    assert "parse_mode" not in plain.params and plain.ok
+    assert refused.status == 400 and len(refused.params["entities"]) == 2
+    assert "parse_mode" not in plain.params and "entities" not in plain.params and plain.ok
     assert plain.params["text"] == "bold and code"
 
 
@@ -208,5 +224,35 @@ async def test_server_errors_and_dropped_connections_are_retried(app: Applicatio
     calls = await tg.wait_for("sendMessage", count=3, timeout=10)
 
     assert [c.status for c in calls] == [502, None, 200]
-    assert visible(calls[2].params["text"]) == "made it"
+    assert visible(calls[2]) == "made it"
     assert len(tg.messages(1001)) == 2  # the question and one answer: no duplicate
+
+
+async def test_flood_control_on_a_group_preview_holds_up_no_other_chat(
+    run_bot: RunBot, settings: Settings, tg: TelegramEmulator, ai: AiChatsEmulator
+) -> None:
+    """One model slot; every edit in the group gets 429 retry_after=30. The refused preview is skipped, not
+    retried, and nothing is tried again for 30 s; the slot is freed when the group's stream ends, so the
+    private chat is answered while the group's own answer still waits out its flood control."""
+    ai.chunk_size, ai.chunk_delay = 6, 0.05
+    ai.responder = lambda prompt: f"{prompt}: " + "word " * 40  # about 1.7 s of streaming
+    tg.fail_next("editMessageText", status=429, retry_after=30, times=1000)
+    async with run_bot(changed(settings, edit_interval=0.1, max_concurrent_requests=1)):
+        tg.push_message("/ask group", chat_type="supergroup", chat_id=GROUP)
+        [refused] = await tg.wait_for("editMessageText")
+        tg.push_message("/ask private")
+        [answer] = await tg.wait_for("sendMessage", lambda c: c.params["chat_id"] == USER, timeout=10)
+        [preview] = [c for c in tg.calls_of("sendMessage") if c.params["chat_id"] == GROUP]
+        shown_meanwhile = tg.message(GROUP, preview.result["message_id"])
+        [final_try] = await tg.wait_for("editMessageText", lambda c: "entities" in c.params, timeout=10)
+        group_edits = tg.calls_of("editMessageText")
+        tg.push_message("/cancel", chat_type="supergroup", chat_id=GROUP)
+        await tg.wait_for("sendMessage", lambda c: c.params["chat_id"] == GROUP and c.ok, count=2)
+
+    assert answer.ok and visible(answer).startswith("private: word")
+    assert refused.status == 429 and "entities" not in refused.params  # a preview edit
+    preview_edits = [c for c in group_edits if "entities" not in c.params]
+    assert preview_edits == [refused]  # skipped: no retry, and no other preview edit within retry_after
+    assert final_try.status == 429 and all(c.status == 429 for c in group_edits)  # the final answer waits...
+    assert shown_meanwhile is not None and shown_meanwhile["text"] == preview.params["text"]  # ...undelivered
+    assert tg.calls_of("sendMessage")[-1].params["text"] == texts.cancelled()

@@ -99,7 +99,8 @@ async def test_registers_the_webhook_and_answers_what_telegram_posts(
 
     assert status == 200
     [reply] = await tg.wait_for("sendMessage")
-    assert reply.params["text"] == "Hello <b>there</b>"
+    assert reply.params["text"] == "Hello there"
+    assert reply.params["entities"] == [{"type": "bold", "offset": 6, "length": 5}]
     assert await app.inflight.drain(5)  # the turn is stored once its answer was delivered
     assert [t.content for t in await app.store.get(ConversationKey(USER))] == ["Hi", "Hello **there**"]
     assert await get(local_url(settings, "/healthz")) == (200, "ok")
@@ -149,7 +150,7 @@ async def test_stopping_finishes_the_answers_in_flight(
         await tg.wait_for("sendChatAction")  # the handler is running; leaving the block stops the bot
         assert app.inflight.count == 1
     [reply] = tg.calls_of("sendMessage")
-    assert visible(reply.params["text"]) == "a slow but complete answer"
+    assert visible(reply) == "a slow but complete answer"
     async with serving(settings) as app:  # and the turn was stored before the bot let go
         assert [t.content for t in await app.store.get(ConversationKey(USER))] == ["Hi", "a slow but complete answer"]
 

@@ -8,7 +8,7 @@ import itertools
 import time
 from typing import Any
 
-from ..telegram_html import parse_telegram_html_entities, telegram_len
+from ..telegram_html import check_entities, parse_telegram_html_entities, telegram_len
 from .tg_models import StoredFile, bad_request
 
 _TRIM = " \t\r\n\v\f"
@@ -126,19 +126,22 @@ class ChatStore:
 def render_text(text: str | None, parse_mode: str | None, entities: Any) -> tuple[str, list[dict[str, Any]]]:
     """Apply ``parse_mode`` the way Telegram does and trim surrounding whitespace (entities follow).
 
-    Only HTML is really parsed; Markdown modes keep the text verbatim (not emulated).
+    HTML and ``entities`` (without a parse_mode) are validated as Telegram does; Markdown modes keep
+    the text verbatim (not emulated).
     """
     text = text or ""
     mode = (parse_mode or "").lower()
-    if mode == "html":
-        try:
+    try:
+        if mode == "html":
             text, found = parse_telegram_html_entities(text)
-        except ValueError as e:
-            raise bad_request(str(e)) from None
-    elif mode in ("", "markdown", "markdownv2"):
-        found = list(entities) if isinstance(entities, list) else []
-    else:
-        raise bad_request("unsupported parse_mode")
+        elif mode == "" and entities is not None:
+            found = check_entities(text, entities)
+        elif mode in ("", "markdown", "markdownv2"):
+            found = []
+        else:
+            raise bad_request("unsupported parse_mode")
+    except ValueError as e:
+        raise bad_request(str(e)) from None
     return _trim(text, found)
 
 
