@@ -25,9 +25,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 from .commands import register_commands
 from .config import Settings, WebhookConfig
 from .handlers import build_router
-from .heap import frozen_heap
 from .i18n import CatalogI18n, UserLocale, catalogs
-from .lazy_types import build_common_types
 from .middlewares.access import AccessGuard
 from .middlewares.inflight import InFlight
 from .replies import AnswerSender, StreamingOptions
@@ -104,9 +102,7 @@ async def create_app(settings: Settings) -> AsyncIterator[Application]:
         dispatcher.message.middleware(AccessGuard(settings.guards))
         dispatcher.include_router(build_router())
         dispatcher.shutdown.register(_drain)
-        build_common_types()
-        with frozen_heap():
-            yield Application(settings, bot, dispatcher, store, inflight, i18n)
+        yield Application(settings, bot, dispatcher, store, inflight, i18n)
     finally:
         await bot.session.close()
         await http.close()

@@ -62,7 +62,7 @@ async def draw(
 
 
 async def send_image(message: Message, image: GeneratedImage, caption: str) -> None:
-    file = BufferedInputFile(image.data, filename=image.filename)
+    file = BufferedInputFile(image.data, filename=image.filename)  # type: ignore[arg-type]  # a bytearray is sent alike
     if image.as_photo:
         try:
             await message.reply_photo(file, caption=caption)

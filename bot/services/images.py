@@ -63,7 +63,9 @@ class ImageService:
         # Closed here, not whenever the event loop gets to it: its frames hold the data URI (4/3 of the
         # image), which must be gone before the picture is uploaded (BENCHMARKS.md, measure 4).
         async with self._slots, aclosing(
-            self._provider.create_async_generator(self._model, messages, **self._options)
+            self._provider.create_async_generator(  # type: ignore[type-var]  # typed AsyncIterator; an async generator
+                self._model, messages, **self._options
+            )
         ) as chunks:
             async for chunk in chunks:
                 if isinstance(chunk, ImageResponse) and chunk.images:
@@ -81,7 +83,7 @@ def decode_image(data_uri: str) -> GeneratedImage:
     except (binascii.Error, ValueError):
         raise ImageDataError("the image data is not valid base64") from None
     try:
-        with Image.open(_BufferFile(data)) as image:
+        with Image.open(_BufferFile(data)) as image:  # type: ignore[arg-type]  # a raw file: all Pillow reads
             width, height, fmt = image.width, image.height, image.format or ""
     except Image.DecompressionBombError:
         # Too many pixels for Pillow to even open: certainly too big for a photo, fine as a file.
