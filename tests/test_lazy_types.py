@@ -126,15 +126,25 @@ models = [c for m in (methods, types) for c in vars(m).values()
           if isinstance(c, type) and issubclass(c, BaseModel) and c is not TelegramMethod]
 built = {c.__name__ for c in models if c.__module__.startswith("aiogram.types.") and c.__pydantic_complete__}
 assert built == {"Update"}, built  # what every update needs is built at start-up
-failed = []
-for c in models:
-    try:
-        c.__pydantic_validator__.validate_python, c.__pydantic_serializer__.to_python
-        if issubclass(c, TelegramMethod):
-            Response[c.__returning__].__pydantic_validator__.validate_python
-    except Exception as error:
-        failed.append(f"{c.__name__}: {error!r}"[:300])
-print(len(models), failed)
+
+
+def build(c):  # from a function, as a bot's code does: pydantic reads the namespace a few frames up
+    c.__pydantic_validator__.validate_python, c.__pydantic_serializer__.to_python
+    if issubclass(c, TelegramMethod):
+        Response[c.__returning__].__pydantic_validator__.validate_python
+
+
+def main():
+    failed = []
+    for c in models:
+        try:
+            build(c)
+        except Exception as error:
+            failed.append(f"{c.__name__}: {error!r}"[:300])
+    print(len(models), failed)
+
+
+main()
 """
 
 
