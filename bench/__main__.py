@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 
+from bot.lazy_types import import_aiogram_lazily
 from bot.loop import run as run_on_bot_loop
 
-from . import concurrency, draw, first_visible, history, throughput
 from .emulators import ROOT
 from .machine import describe, load
 from .table import Row, failed, render
@@ -40,6 +40,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--image-mb", type=float, default=8.0, help="4: size of the PNG /draw gets")
     parser.add_argument("--samples", type=int, default=20, help="5: /ask per chat type")
     parser.add_argument("--record", type=Path, help="where to write the table (default bench/runs/<time>.md)")
+    parser.add_argument("--default-collector", action="store_true",
+                        help="1, 2: run our bot without the collector tuning bot/__main__.py opts into (bot/heap.py)")
     parser.add_argument("--profile", type=Path,
                         help="profile this process (the bot's side) with pyinstrument: HTML, or text for *.txt")
     args = parser.parse_args(argv)
@@ -55,9 +57,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def plan(args: argparse.Namespace, workdir: Path) -> dict[str, tuple[str, Callable[[], Awaitable[list[Row]]]]]:
     """Each measure: its number in the issue and how to run it with the sizes asked for."""
+    from . import concurrency, draw, first_visible, history, throughput  # after main's import_aiogram_lazily
+
     return {
-        "concurrency": ("1", lambda: concurrency.measure(workdir, args.asks, args.latency, args.rounds)),
-        "throughput": ("2", lambda: throughput.measure(workdir, args.updates, args.rounds)),
+        "concurrency": ("1", lambda: concurrency.measure(
+            workdir, args.asks, args.latency, args.rounds, not args.default_collector)),
+        "throughput": ("2", lambda: throughput.measure(workdir, args.updates, args.rounds, not args.default_collector)),
         "history": ("3", lambda: history.measure(workdir, args.conversations, args.turns, not args.quick)),
         "draw": ("4", lambda: draw.measure(workdir, args.image_mb)),
         "first_visible": ("5", lambda: first_visible.measure(workdir, args.samples)),
@@ -81,6 +86,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    import_aiogram_lazily()  # as `python -m bot` does (bot/__main__.py), before any measure imports aiogram
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("bench").setLevel(logging.INFO)
     profiler = None

@@ -26,7 +26,9 @@ ANSWER = "The answer is **42**, as always."
 EXPECT = "The answer is <b>42</b>"  # how the rendered answer reads in sendMessage
 
 
-async def measure(workdir: Path, asks: int = 1000, latency: float = 1.0, rounds: int = 3) -> list[Row]:
+async def measure(
+    workdir: Path, asks: int = 1000, latency: float = 1.0, rounds: int = 3, tune_collector: bool = True
+) -> list[Row]:
     """Each mode `rounds` times with a fresh bot (cold connection pools, as after a start): the median counts."""
     rows: list[Row] = []
     async with emulator_process(Knobs(first_chunk_delay=latency, answer=ANSWER)) as emu:
@@ -42,7 +44,7 @@ async def measure(workdir: Path, asks: int = 1000, latency: float = 1.0, rounds:
                 first_chat = 10_000_000 + index * 1_000_000 + round_ * asks
                 sends = ask_burst(first_chat, asks)
                 gc.collect()  # every run starts from the same collector state, whatever the previous one left
-                async with running_bot(settings) as app:
+                async with running_bot(settings, tune_collector=tune_collector) as app:
                     cpu = time.process_time()
                     arrivals = await emu.burst(sends, expect=EXPECT, timeout=60 + latency * asks / 32)
                     runs.append((arrivals, time.process_time() - cpu))

@@ -21,10 +21,10 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from bot.lazy_types import import_aiogram_lazily
 from bot.loop import run
 
 from .emulators import ROOT, Knobs, Send, emulator_process
-from .harness import bot_settings, running_bot, wait_idle
 from .memory import reset_peak, rss_mb
 from .stats import ms
 from .table import Row
@@ -61,6 +61,8 @@ async def _draw(emu: Any, chat: int) -> tuple[float, str]:
 
 
 async def _child(size: int) -> dict[str, Any]:
+    from .harness import bot_settings, running_bot, wait_idle  # after main's import_aiogram_lazily
+
     with tempfile.TemporaryDirectory() as tmp:
         async with emulator_process() as emu, running_bot(bot_settings(emu, Path(tmp))) as app:
             await _draw(emu, 1)  # warm-up with the emulator's small default picture
@@ -83,6 +85,7 @@ async def _child(size: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="measure 4 in a fresh process (prints JSON)")
     parser.add_argument("size", type=int, help="bytes of the PNG")
+    import_aiogram_lazily()  # as `python -m bot` does
     print(json.dumps(run(_child(parser.parse_args().size))))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 
 from aiogram import Bot, Dispatcher
@@ -15,6 +15,7 @@ from aiogram.types import Message
 
 from bot.app import Application, create_app, polling_in_background
 from bot.config import Settings
+from bot.heap import frozen_heap
 
 from .emulators import TOKEN, EmulatorProcess
 
@@ -32,10 +33,13 @@ def bot_settings(emu: EmulatorProcess, workdir: Path, env: Mapping[str, str] | N
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings) -> AsyncIterator[Application]:
-    """The bot polling in this event loop, as `python -m bot` runs it (without signal handlers)."""
-    async with create_app(settings) as app, polling_in_background(app):
-        yield app
+async def running_bot(settings: Settings, *, tune_collector: bool = True) -> AsyncIterator[Application]:
+    """The bot polling in this event loop, as `python -m bot` runs it (without signal handlers): with the
+    collector tuning bot/__main__.py opts into, unless `tune_collector` is False (`--default-collector`)."""
+    async with create_app(settings) as app:
+        with frozen_heap() if tune_collector else nullcontext():
+            async with polling_in_background(app):
+                yield app
 
 
 async def wait_idle(app: Application) -> None:

@@ -97,10 +97,10 @@ def _seed_sqlite(path: Path, conversations: int, turns: int) -> None:
 async def _child(backend: str, path: Path, conversations: int, turns: int, whole_bot: bool) -> dict[str, Any]:
     if not whole_bot:
         return await _measure_store(backend, path, conversations, turns, {"imports": rss_mb()})
-    import bot  # noqa: F401  (first, as in `python -m bot`: aiogram's types are then built on first use)
+    from bot.lazy_types import import_aiogram_lazily
 
     result: dict[str, Any] = {}
-    import aiogram  # noqa: F401  (what any aiogram bot holds, for comparison)
+    import_aiogram_lazily()  # as `python -m bot` does: aiogram's types are built on first use
 
     result["aiogram"] = rss_mb()
     from .emulators import Knobs, emulator_process

@@ -32,9 +32,11 @@ ANSWER = "The answer is 42."
 
 
 @asynccontextmanager
-async def our_bot(emu: EmulatorProcess, workdir: Path, streaming: str) -> AsyncIterator[None]:
+async def our_bot(
+    emu: EmulatorProcess, workdir: Path, streaming: str, tune_collector: bool = True
+) -> AsyncIterator[None]:
     env = {"MAX_CONCURRENT_REQUESTS": "100000", "STREAMING": streaming}
-    async with running_bot(bot_settings(emu, workdir, env)) as app:
+    async with running_bot(bot_settings(emu, workdir, env), tune_collector=tune_collector) as app:
         yield
         await wait_idle(app)
 
@@ -64,12 +66,12 @@ async def run_once(
     return updates / arrivals.wall, cpu / updates * 1000, arrivals.emulator_cpu / arrivals.wall
 
 
-async def measure(workdir: Path, updates: int = 1000, rounds: int = 3) -> list[Row]:
+async def measure(workdir: Path, updates: int = 1000, rounds: int = 3, tune_collector: bool = True) -> list[Row]:
     results: dict[str, list[tuple[float, float, float]]] = {}
     async with emulator_process(Knobs(answer=ANSWER)) as emu:
         bots: dict[str, tuple[Callable[[], AbstractAsyncContextManager[None]], str]] = {
             "echo": (lambda: echo_bot(emu.tg_url), "/ask q"),
-            "ours": (lambda: our_bot(emu, workdir / "throughput", "on"), ANSWER),
+            "ours": (lambda: our_bot(emu, workdir / "throughput", "on", tune_collector), ANSWER),
             "tuned echo": (lambda: tuned_echo_bot(emu.tg_url), "/ask q"),
         }
         chat = 20_000_000

@@ -1,6 +1,5 @@
-"""A Telegram bot for chatting with an LLM and drawing images, built on aiogram 3 and `provider`."""
+"""A Telegram bot for chatting with an LLM and drawing images, built on aiogram 3 and `provider`.
 
-from .lazy_types import defer_aiogram_validators
-
-# Before any module of the bot imports aiogram: see lazy_types.
-defer_aiogram_validators()
+Importing it changes nothing in the interpreter: the process-wide tunings (bot/lazy_types.py, bot/heap.py)
+are opted into by the entry point, bot/__main__.py.
+"""

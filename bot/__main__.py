@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from .config import ConfigError, Settings
+from .heap import frozen_heap
+from .lazy_types import import_aiogram_lazily
 from .logs import setup_logging
 from .loop import run
 
@@ -20,10 +22,11 @@ async def serve(settings: Settings) -> None:
     from .webhook import run_webhook
 
     async with create_app(settings) as app:
-        if settings.webhook is not None:
-            await run_webhook(app)
-        else:
-            await run_polling(app)
+        with frozen_heap():  # process-wide, so here and not in create_app: see bot/heap.py
+            if settings.webhook is not None:
+                await run_webhook(app)
+            else:
+                await run_polling(app)
 
 
 def _secrets(settings: Settings) -> list[str]:
@@ -41,7 +44,9 @@ def main() -> None:
         print(f"Configuration error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     setup_logging(settings.log_level, secrets=_secrets(settings))
-    # Imported only now: a configuration error is reported without loading aiogram first.
+    # Only now, so that a configuration error is reported without loading aiogram first; and here rather than
+    # in the package, since it changes aiogram's types for the whole process (bot/lazy_types.py).
+    import_aiogram_lazily()
     from .app import StartupError
 
     try:

@@ -23,9 +23,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 from .commands import register_commands
 from .config import Settings, WebhookConfig
 from .handlers import build_router
-from .heap import frozen_heap
 from .i18n import CatalogI18n, UserLocale, catalogs
-from .lazy_types import build_common_types
 from .middlewares import setup_guards
 from .middlewares.inflight import InFlight
 from .replies import AnswerSender, StreamingOptions
@@ -124,11 +122,9 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
         setup_guards(dispatcher, settings.guards)  # AccessGuard, then the handlers' rate flags
         dispatcher.include_router(build_router())
         dispatcher.shutdown.register(_drain)
-        build_common_types()
         await cancels.start()
-        with frozen_heap():
-            yield Application(settings, bot, dispatcher, store, inflight, i18n,
-                              dispatcher.workflow_data["shutdown_timeout"])
+        yield Application(settings, bot, dispatcher, store, inflight, i18n,
+                          dispatcher.workflow_data["shutdown_timeout"])
     finally:
         await cancels.close()
         await bot.session.close()

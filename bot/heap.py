@@ -1,4 +1,4 @@
-"""Keeps the garbage collector off the objects start-up created, for as long as the bot serves."""
+"""Keeps the garbage collector off the objects start-up created while the bot serves: an entry-point opt-in."""
 
 from __future__ import annotations
 
@@ -12,17 +12,15 @@ FULL_COLLECTION_EVERY = 100
 
 @contextmanager
 def frozen_heap() -> Iterator[None]:
-    """Move every object alive now (~230,000 after start-up: aiogram's types, pydantic's validators, the
-    router tree) out of the collector's generations, and give them back on the way out.
+    """Move every object alive now (aiogram's types, pydantic's validators, the router tree) out of the
+    collector's generations while the block runs, and space full collections out; give both back after.
 
-    They live as long as the bot does, yet every full collection walked them again: under a burst of
-    1,000 updates the collector took half of the bot's CPU time, and freezing cut the CPU per update by
-    a third (BENCHMARKS.md). Frozen objects no longer count as long-lived, though, so CPython's rule of a
-    full collection once the new survivors reach a quarter of the long-lived ones held at every 10th
-    generation-1 collection, and under a burst each full collection walks the ~500,000 objects of the
-    updates in flight: 2 s of a 3 s burst. One every 100 took the CPU per update from 1.9 to 1.2 ms.
-    Unfreezing afterwards means nothing is kept for good, even when several bots run in one process
-    (the tests); nested use only ends the saving early.
+    Process-wide, so only `python -m bot` (bot/__main__.py) and the bench enter it, never code that
+    imports the bot. Why: those objects live as long as the bot does, yet every full collection walked
+    them again; and once frozen they no longer count as long-lived, so CPython's rule (a full collection
+    once new survivors reach a quarter of the long-lived objects) would fire at nearly every chance and
+    walk the objects of the updates in flight instead. The saving is measured in BENCHMARKS.md. Nested
+    use only ends the saving early.
     """
     thresholds = gc.get_threshold()
     gc.freeze()

@@ -53,7 +53,7 @@ class RetryRequests(BaseRequestMiddleware):
         self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
     ) -> Response[TelegramType]:
         if isinstance(method, _NO_RETRY):
-            return await make_request(bot, method)
+            return await make_request(bot, method)  # type: ignore[arg-type]  # narrowing lost the TypeVar
         name = type(method).__name__
         for attempt in range(1, self.attempts + 1):
             try:

@@ -1,6 +1,7 @@
-"""bot.lazy_types: aiogram's models are compiled on first use, and then behave as if built at import.
+"""bot.lazy_types: aiogram's models are compiled on first use, and then behave as if built at import; and
+neither that opt-in nor importing the bot changes how any other pydantic model behaves.
 
-Each check runs in a fresh interpreter, since what matters is which of `bot` and `aiogram` comes first.
+Each check runs in a fresh interpreter, since what matters is what ran before `aiogram` was imported.
 """
 
 from __future__ import annotations
@@ -54,15 +55,24 @@ UPDATES = [
     }},
 ]
 
-# What the bot sends and what Telegram returns, both ways through pydantic.
+LAZY = "from bot.lazy_types import import_aiogram_lazily\nassert import_aiogram_lazily()"
+
+# What the bot sends and what Telegram returns, both ways through pydantic; and a model of other code that
+# holds aiogram types, built before any of them was used.
 SCRIPT = """
 import json, sys
 {first}
+from pydantic import BaseModel
 from aiogram import methods, types
 from aiogram.methods.base import Response
 
+class Outside(BaseModel):
+    query: types.CallbackQuery
+    markup: types.InlineKeyboardMarkup | None = None
+
 updates = json.loads(sys.stdin.read())
-deferred = not types.Update.__pydantic_complete__
+deferred = not types.Message.__pydantic_complete__
+outside = Outside.model_validate({{"query": updates[4]["callback_query"]}}).model_dump(mode="json")
 parsed = [types.Update.model_validate(u).model_dump(mode="json", exclude_none=True) for u in updates]
 sent = json.loads(json.dumps(methods.SendMessage(
     chat_id=7, text="<b>hi</b>", message_thread_id=5,
@@ -71,7 +81,7 @@ sent = json.loads(json.dumps(methods.SendMessage(
 ).model_dump(exclude_none=True), default=repr))  # parse_mode stays a Default until sent
 returned = Response[types.Message].model_validate(
     {{"ok": True, "result": updates[2]["message"]}}).model_dump(mode="json", exclude_none=True)
-print(json.dumps({{"deferred": deferred, "parsed": parsed, "sent": sent, "returned": returned}}))
+print(json.dumps({{"deferred": deferred, "parsed": parsed, "sent": sent, "returned": returned, "outside": outside}}))
 """
 
 
@@ -85,8 +95,8 @@ def run(first: str, script: str = SCRIPT, stdin: str = "") -> dict:
     return result
 
 
-def test_the_bot_defers_aiogram_validators_and_they_validate_as_eager_ones() -> None:
-    lazy = run("import bot", stdin=json.dumps(UPDATES))
+def test_the_opt_in_defers_aiogram_validators_and_they_validate_as_eager_ones() -> None:
+    lazy = run(LAZY, stdin=json.dumps(UPDATES))
     eager = run("import aiogram", stdin=json.dumps(UPDATES))
     assert lazy["deferred"] is True
     assert eager["deferred"] is False
@@ -97,26 +107,44 @@ def test_the_bot_defers_aiogram_validators_and_they_validate_as_eager_ones() -> 
     ]
     assert lazy["parsed"][1]["message"]["reply_to_message"]["from_user"]["id"] == BOT["id"]
     assert lazy["sent"]["reply_markup"] == {"inline_keyboard": [[{"text": "a", "url": "https://a.b"}]]}
+    assert lazy["outside"]["query"]["message"]["reply_markup"]["inline_keyboard"][0][0]["text"] == "Again"
+
+
+def test_importing_the_bot_leaves_aiogram_eager() -> None:
+    assert run("import bot, bot.app", stdin=json.dumps(UPDATES))["deferred"] is False
 
 
 EVERY_MODEL = """
-import bot
+from bot.lazy_types import import_aiogram_lazily
+assert import_aiogram_lazily()
 from pydantic import BaseModel
 from aiogram import methods, types
 from aiogram.methods.base import Response, TelegramMethod
 
-models = [c for m in (types, methods) for c in vars(m).values()
+# Methods first: each meets the types it holds before they were used, as a bot's first call does.
+models = [c for m in (methods, types) for c in vars(m).values()
           if isinstance(c, type) and issubclass(c, BaseModel) and c is not TelegramMethod]
-assert not any(c.__pydantic_complete__ for c in models if c.__module__.startswith("aiogram.types."))
-failed = []
-for c in models:
-    try:
-        c.__pydantic_validator__.validate_python, c.__pydantic_serializer__.to_python
-        if issubclass(c, TelegramMethod):
-            Response[c.__returning__].__pydantic_validator__.validate_python
-    except Exception as error:
-        failed.append(f"{c.__name__}: {error!r}"[:300])
-print(len(models), failed)
+built = {c.__name__ for c in models if c.__module__.startswith("aiogram.types.") and c.__pydantic_complete__}
+assert built == {"Update"}, built  # what every update needs is built at start-up
+
+
+def build(c):  # from a function, as a bot's code does: pydantic reads the namespace a few frames up
+    c.__pydantic_validator__.validate_python, c.__pydantic_serializer__.to_python
+    if issubclass(c, TelegramMethod):
+        Response[c.__returning__].__pydantic_validator__.validate_python
+
+
+def main():
+    failed = []
+    for c in models:
+        try:
+            build(c)
+        except Exception as error:
+            failed.append(f"{c.__name__}: {error!r}"[:300])
+    print(len(models), failed)
+
+
+main()
 """
 
 
@@ -129,32 +157,87 @@ def test_every_aiogram_type_and_method_builds_on_first_use() -> None:
     assert failed.strip() == "[]"
 
 
+# Models of other code, defined in a function: forward references to the function's locals, a generic, a
+# self-reference, explicit and automatic rebuilds, and the errors pydantic gives when a name is missing.
 OTHERS = """
-import bot
-from pydantic import BaseModel
+import json
+from typing import Generic, TypeVar
+{first}
+from pydantic import BaseModel, PydanticUndefinedAnnotation
 
-class Node(BaseModel):
-    child: "Later | None" = None
+T = TypeVar("T")
 
-class Later(BaseModel):
-    value: int
 
-assert Node.model_rebuild() is True
-print(Node.model_validate({"child": {"value": 3}}).child.value)
+def models() -> dict:
+    class Node(BaseModel):
+        child: "Later | None" = None
+        children: "list[Node]" = []
+
+    class Box(BaseModel, Generic[T]):
+        item: T
+        note: "Later | None" = None
+
+    class Auto(BaseModel):
+        later: "Later"
+
+    class Missing(BaseModel):
+        thing: "Nowhere"
+
+    seen = {{"node complete at first": Node.__pydantic_complete__}}
+
+    class Later(BaseModel):
+        value: int
+
+    seen["node rebuild"] = Node.model_rebuild()
+    seen["node again"] = Node.model_rebuild()
+    seen["node"] = Node.model_validate({{"child": {{"value": 3}}, "children": [{{}}]}}).model_dump()
+    seen["box"] = Box[Node].model_validate({{"item": {{"child": {{"value": 4}}}}, "note": {{"value": 5}}}}).model_dump()
+    seen["box rebuild"] = Box[int].model_rebuild()
+    try:
+        seen["auto"] = Auto.model_validate({{"later": {{"value": 6}}}}).model_dump()
+    except Exception as error:
+        seen["auto"] = type(error).__name__
+    try:
+        Missing.model_rebuild()
+    except PydanticUndefinedAnnotation as error:
+        seen["missing"] = str(error)
+    seen["missing quietly"] = Missing.model_rebuild(raise_errors=False)
+    return seen
+
+
+print(json.dumps(models()))
 """
 
 
-def test_models_outside_aiogram_rebuild_as_usual() -> None:
-    done = subprocess.run([sys.executable, "-c", OTHERS], capture_output=True, text=True, cwd=ROOT,
-                          timeout=60, check=False)
+def test_models_of_other_code_behave_exactly_as_without_the_bot() -> None:
+    plain = run("", script=OTHERS)
+    assert plain["node rebuild"] is True
+    assert plain["node"] == {"child": {"value": 3}, "children": [{"child": None, "children": []}]}
+    assert "Nowhere" in plain["missing"]
+    assert run("import bot, bot.app", script=OTHERS) == plain
+    assert run(LAZY, script=OTHERS) == plain
+
+
+PYDANTIC_UNTOUCHED = """
+from pydantic import BaseModel
+before = dict(vars(BaseModel))
+{first}
+import aiogram
+print(sorted(name for name, value in vars(BaseModel).items() if before.get(name, object()) is not value))
+"""
+
+
+def test_nothing_of_pydantic_stays_patched() -> None:
+    done = subprocess.run([sys.executable, "-c", PYDANTIC_UNTOUCHED.format(first=LAZY)], capture_output=True,
+                          text=True, cwd=ROOT, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "3"
+    assert done.stdout.strip() == "[]"
 
 
 def test_nothing_is_deferred_once_aiogram_was_imported() -> None:
     done = subprocess.run(
-        [sys.executable, "-c", "import aiogram\nfrom bot.lazy_types import defer_aiogram_validators\n"
-         "print(defer_aiogram_validators())"],
+        [sys.executable, "-c", "import aiogram\nfrom bot.lazy_types import import_aiogram_lazily\n"
+         "print(import_aiogram_lazily())"],
         capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
     )
     assert done.returncode == 0, done.stderr

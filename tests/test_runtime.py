@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,72 @@ def test_a_bot_on_sqlite_never_loads_redis(tmp_path: Path) -> None:
                           capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+# What importing the bot (as code that embeds it does) may not change: pydantic, aiogram's types, the collector.
+IMPORT_ONLY = """
+import asyncio, gc
+from pydantic import BaseModel
+before = (dict(vars(BaseModel)), gc.get_threshold(), gc.get_freeze_count(), type(asyncio.get_event_loop_policy()))
+import bot, bot.app, bot.__main__
+from aiogram.types import Message
+after = (dict(vars(BaseModel)), gc.get_threshold(), gc.get_freeze_count(), type(asyncio.get_event_loop_policy()))
+print(before == after, Message.__pydantic_complete__)
+"""
+
+
+def test_importing_the_bot_changes_nothing_process_wide() -> None:
+    done = subprocess.run([sys.executable, "-c", IMPORT_ONLY], capture_output=True, text=True, cwd=ROOT,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
+
+
+# `python -m bot`'s main(), with the app and polling replaced: what it opts into, and that it gives it back.
+ENTRY_POINT = """
+import gc, json, sys
+from contextlib import asynccontextmanager
+from types import SimpleNamespace
+from pydantic import BaseModel
+pydantic_before = dict(vars(BaseModel))
+thresholds = gc.get_threshold()
+import bot.__main__ as entry
+
+seen = {}
+real_run = entry.run
+
+
+def run(main):
+    import bot.app
+    from aiogram.types import Message
+
+    seen["aiogram deferred"] = not Message.__pydantic_complete__
+    seen["pydantic as before"] = dict(vars(BaseModel)) == pydantic_before
+
+    @asynccontextmanager
+    async def create_app(settings):
+        yield SimpleNamespace(settings=settings)
+
+    async def run_polling(app):
+        seen["frozen while serving"] = gc.get_freeze_count() > 0
+        seen["full collections spaced"] = gc.get_threshold()[2] > thresholds[2]
+
+    bot.app.create_app, bot.app.run_polling = create_app, run_polling
+    return real_run(main)
+
+
+entry.run = run
+entry.main()
+seen["given back"] = gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
+print(json.dumps(seen))
+"""
+
+
+def test_the_entry_point_opts_into_the_process_wide_tunings(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "BOT_TOKEN": "123456:abc", "LOG_LEVEL": "ERROR"}
+    done = subprocess.run([sys.executable, "-c", ENTRY_POINT], capture_output=True, text=True, cwd=tmp_path,
+                          env={**env, "PYTHONPATH": str(ROOT)}, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"aiogram deferred": True, "pydantic as before": True,
+                                       "frozen while serving": True, "full collections spaced": True,
+                                       "given back": True}

@@ -60,7 +60,9 @@ class ImageService:
         # Closed here, not whenever the event loop gets to it: its frames hold the provider's buffers,
         # which must be gone before the picture is uploaded (BENCHMARKS.md, measure 4).
         async with self._slots, aclosing(
-            self._provider.create_async_generator(self._model, messages, **self._options)
+            self._provider.create_async_generator(  # type: ignore[type-var]  # typed AsyncIterator; an async generator
+                self._model, messages, **self._options
+            )
         ) as chunks:
             async for chunk in chunks:
                 if isinstance(chunk, ImageResponse):

@@ -60,7 +60,7 @@ class RedisLocks:
                 blocking_timeout=self._wait, thread_local=False,
             )
             if not await lock.acquire():
-                raise ConversationBusy(f"{lock.name} stayed locked for {self._wait:.0f} s")
+                raise ConversationBusy(f"{lock.name} stayed locked for {self._wait:.0f} s")  # type: ignore[str-bytes-safe]  # our str
             renewal = asyncio.create_task(self._renew(lock))
             try:
                 yield
