@@ -194,7 +194,8 @@ class Settings(BaseSettings):
             if env is None:
                 return cls()
             # BOT_TOKEN="" (unset) first: with no arguments at all, Settings() would read the process environment.
-            return cls(**{"BOT_TOKEN": "", **{name: value for name, value in env.items() if name in _VARIABLES}})
+            given: dict[str, Any] = {name: value for name, value in env.items() if name in _VARIABLES}
+            return cls(**{"BOT_TOKEN": "", **given})
         except ValidationError as error:
             raise _config_error(error.errors(include_url=False)[0]) from None
 

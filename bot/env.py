@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, SecretStr
+from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, SecretStr, TypeAdapter
 
 
 class ConfigError(ValueError):
@@ -54,7 +54,7 @@ def _items(value: object) -> object:
 
 def _ids(value: object) -> object:
     try:
-        return frozenset(int(item) for item in _items(value)) if isinstance(value, str) else value  # type: ignore[union-attr]
+        return frozenset(int(item) for item in value.split(",") if item.strip()) if isinstance(value, str) else value
     except ValueError:
         raise ValueError(f"must be comma-separated numeric Telegram ids, got {value!r}") from None
 
@@ -118,8 +118,12 @@ def _redis_url(url: str) -> str:
     return url
 
 
-def _base_url(url: HttpUrl) -> str:
-    return str(url).rstrip("/")
+def _base_url(url: str) -> str:
+    """An absolute http(s) URL, as pydantic's HttpUrl checks it, kept as a str without the trailing slash."""
+    return str(_HTTP_URL.validate_python(url)).rstrip("/")
+
+
+_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
 
 
 def _webhook_url(url: str) -> str:
@@ -200,8 +204,8 @@ ModelNames = Annotated[tuple[str, ...], BeforeValidator(_items), AfterValidator(
 # Before validators run last first: lower-cased, then split.
 ProviderNames = Annotated[tuple[str, ...], BeforeValidator(_items), BeforeValidator(_lower),
                           AfterValidator(_provider_names)]
-BaseURL = Annotated[HttpUrl, AfterValidator(_base_url)]  # a str without the trailing slash
-WebhookURL = Annotated[HttpUrl, AfterValidator(_base_url), AfterValidator(_webhook_url)]
+BaseURL = Annotated[str, AfterValidator(_base_url)]
+WebhookURL = Annotated[str, AfterValidator(_base_url), AfterValidator(_webhook_url)]
 WebhookPath = Annotated[str, AfterValidator(_webhook_path)]
 Host = Annotated[str, AfterValidator(_host)]
 Port = Annotated[int, Field(ge=1, le=65535)]

@@ -28,7 +28,7 @@ class IsAdmin(Filter):
     def __init__(self, *, chat_admins: bool = False) -> None:
         self.chat_admins = chat_admins
 
-    async def __call__(  # type: ignore[override]
+    async def __call__(
         self, event: TelegramObject, settings: Settings, bot: Bot, chat_admins: ChatAdmins
     ) -> bool:
         sender = sender_id(event)
@@ -60,7 +60,7 @@ class Prompt(Filter):
     def __init__(self, *, quote: bool = False) -> None:
         self.quote = quote
 
-    async def __call__(  # type: ignore[override]
+    async def __call__(
         self, message: Message, settings: Settings, bot: Bot, command: CommandObject | None = None
     ) -> bool | dict[str, Any]:
         own = clean_prompt(command.args or "" if command is not None else message.text or "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..storage import ConversationKey
 
@@ -26,7 +26,7 @@ class Cancellations:
     """The stoppable work running in this process, by conversation."""
 
     def __init__(self) -> None:
-        self._running: dict[ConversationKey, set[asyncio.Future[object]]] = {}
+        self._running: dict[ConversationKey, set[asyncio.Future[Any]]] = {}
 
     async def run(self, key: ConversationKey, work: Awaitable[T]) -> T:
         """Await `work` in a task of its own, so /cancel stops it without cancelling the caller.

@@ -17,7 +17,7 @@ def build_chain(settings: Settings) -> FallbackProvider:
             members.append(
                 OpenAICompatible.configure(
                     config.openai_base_url,
-                    api_key=config.openai_api_key and config.openai_api_key.get_secret_value(),
+                    api_key=config.openai_api_key.get_secret_value() if config.openai_api_key else None,
                     model=config.openai_model,
                     image_model=config.openai_image_model,
                 )

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -30,7 +31,7 @@ CONNECT_TIMEOUT = 2.0
 SOCKET_TIMEOUT = 2.0
 RETRIES = 1
 HEALTH_CHECK_INTERVAL = 30
-CLIENT_TIMEOUTS = {
+CLIENT_TIMEOUTS: dict[str, Any] = {
     "socket_timeout": SOCKET_TIMEOUT,
     "socket_connect_timeout": CONNECT_TIMEOUT,
     "health_check_interval": HEALTH_CHECK_INTERVAL,
@@ -124,16 +125,16 @@ class RedisHistoryStore:
         await self._redis.delete(self._name("history", key))
 
     async def get_settings(self, key: ConversationKey) -> ChatSettings:
-        fields = await self._redis.hgetall(self._name("settings", key))
+        fields = cast(dict[str, str], await self._redis.hgetall(self._name("settings", key)))  # decoded responses
         return ChatSettings(persona=fields.get("persona"), model=fields.get("model"))
 
     async def set_settings(self, key: ConversationKey, settings: ChatSettings) -> None:
         name = self._name("settings", key)
-        values = {field: value for field in ("persona", "model") if (value := getattr(settings, field)) is not None}
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(name)
-            if values:
-                pipe.hset(name, mapping=values)
+            for field, value in (("persona", settings.persona), ("model", settings.model)):
+                if value is not None:
+                    pipe.hset(name, field, value)
             await pipe.execute()
 
     async def add_usage(self, user_id: int, day: str, tokens: int) -> int:

@@ -121,7 +121,7 @@ class SQLiteHistoryStore:
         if cached is not None:
             return cached
         rows = await self._db.execute_fetchall(f"SELECT persona, model FROM chat_settings WHERE {_WHERE_KEY}", key)
-        settings = ChatSettings(*rows[0]) if rows else ChatSettings()
+        settings = next((ChatSettings(persona, model) for persona, model in rows), ChatSettings())
         self._settings[key] = settings
         return settings
 
