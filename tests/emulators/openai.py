@@ -116,7 +116,8 @@ class OpenAIEmulator(LocalServer):
         self.app.router.add_post(CHAT_PATH, self._chat)
         self.app.router.add_post(IMAGES_PATH, self._images)
         self.app.router.add_post(EDITS_PATH, self._edits)
-        self.image_delay = 0.0  # seconds before an image answer (a slow model)
+        # An image request whose prompt is a key here is answered only once that event is set (a slow model).
+        self.held_prompts: dict[str, asyncio.Event] = {}
         self.image_started = asyncio.Event()  # set when an image request arrives
         self.app.router.add_get("/v1/models", self._models)
         self.app.router.add_get("/files/{name}", self._file)
@@ -337,8 +338,9 @@ class OpenAIEmulator(LocalServer):
         return await self._image_answer(payload)
 
     async def _image_answer(self, payload: dict[str, Any]) -> web.Response:
-        if self.image_delay > 0:
-            await asyncio.sleep(self.image_delay)
+        held = self.held_prompts.get(payload["prompt"])
+        if held is not None:
+            await held.wait()
         items = []
         for _ in range(payload.get("n", 1)):
             if self.image_mode == "url" or payload.get("response_format") == "url":
@@ -350,6 +352,11 @@ class OpenAIEmulator(LocalServer):
             item["revised_prompt"] = payload["prompt"]
             items.append(item)
         return web.json_response({"created": int(time.time()), "data": items})
+
+    def release(self) -> None:
+        """Answer every held image request."""
+        for event in self.held_prompts.values():
+            event.set()
 
     async def _models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]})
