@@ -31,7 +31,8 @@ def parse_draw_options(text: str, max_count: int) -> DrawOptions:
         lowered = token.lower()
         if not token or token.isspace():
             kept.append(token)
-        elif lowered in SHAPES:
+            continue
+        if lowered in SHAPES:
             size = SHAPES[lowered]
         elif (match := _SIZE.fullmatch(token)) is not None and _plausible(match):
             size = f"{int(match[1])}x{int(match[2])}"
@@ -39,8 +40,10 @@ def parse_draw_options(text: str, max_count: int) -> DrawOptions:
             count = min(int(match[1]), max(1, max_count))
         else:
             kept.append(token)
-    prompt = re.sub(r"[ \t]{2,}", " ", "".join(kept))
-    prompt = re.sub(r" *\n *", "\n", prompt).strip()
+            continue
+        if kept and kept[-1].isspace():  # the option goes with the space before it
+            kept.pop()
+    prompt = "".join(kept).strip()
     return DrawOptions(prompt, count, size)
 
 

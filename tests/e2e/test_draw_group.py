@@ -241,3 +241,43 @@ async def test_cancel_stops_a_slow_drawing_and_nothing_is_sent_after_it(
     assert stopped.params["text"] == texts.cancelled()
     assert visible(after) == "after"
     assert tg.calls_of("sendMediaGroup") == []  # the cancelled album never came
+
+
+async def test_hostile_edits_get_clear_replies_and_the_bot_lives_on(
+    run_bot: RunBot, settings: Settings, tg: TelegramEmulator, oa: OpenAIEmulator
+) -> None:
+    oa.held_prompts["forever"] = asyncio.Event()
+
+    async def reply_to(request_id: int) -> str:
+        [reply] = await tg.wait_for(
+            "sendMessage", lambda c: c.params["reply_parameters"]["message_id"] == request_id
+        )
+        return visible(reply)
+
+    def draw(text: str, replied: int) -> int:
+        return int(tg.push_message(text, reply_to_message_id=replied, **IN_GROUP)["message"]["message_id"])
+
+    async with run_bot(openai(settings, oa, provider_timeout=1.0, draw_rate=Rate(100, 60))):
+        sticker = tg.sticker_update(**IN_GROUP)
+        tg.push_update(sticker)
+        not_a_photo = await reply_to(draw("/draw make it blue", sticker["message"]["message_id"]))
+        huge = photo_message(tg, png_bytes(64, 64) + bytes(30 * 1024 * 1024), **IN_GROUP)  # over MAX_IMAGE_BYTES
+        too_large = await reply_to(draw("/draw make it small", huge))
+        photo = photo_message(tg, png_bytes(80, 80), **IN_GROUP)
+        oa.fail_next("non_json")
+        garbage = await reply_to(draw("/draw make it night", photo))
+        oa.fail_next(400)
+        refused = await reply_to(draw("/draw make it night", photo))
+        timed_out = await reply_to(draw("/draw forever", photo))
+        oa.release()
+        draw("/draw fine now", photo)
+        [fine] = await tg.wait_for("sendPhoto")
+
+    assert not_a_photo == visible(texts.edit_needs_photo())
+    assert too_large == visible(texts.photo_too_large(settings.max_image_bytes))
+    assert garbage.startswith("I could not draw that: ") and "not JSON" in garbage
+    assert refused.startswith("I could not draw that: ") and "HTTP 400" in refused
+    assert timed_out.startswith("I could not draw that: ") and "timed out" in timed_out
+    assert visible(fine).startswith("fine now")
+    assert [e.fields["prompt"] for e in oa.edits if e.fields] == ["make it night"] * 2 + ["forever", "fine now"]
+    assert all(e.image == png_bytes(80, 80) for e in oa.edits)
