@@ -30,6 +30,7 @@ from .replies import AnswerSender, StreamingOptions
 from .services.admins import ChatAdmins
 from .services.cancel import Cancellations
 from .services.chat import ChatService
+from .services.draw_jobs import DrawMemory, DrawQueue
 from .services.images import ImageService
 from .services.limits import RequestLimiter, limit_storage
 from .services.locks import ConversationLocks, KeyedLocks
@@ -108,6 +109,8 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
                 system_prompt=settings.providers.system_prompt, cancels=cancels,
             ),
             image_service=ImageService(provider, provider_options=options, slots=slots),
+            draw_queue=DrawQueue(),
+            draw_memory=DrawMemory(),
             status_service=StatusService(store, provider),
             chat_admins=ChatAdmins(),
             answers=AnswerSender(

@@ -48,7 +48,19 @@ def help_text(username: str) -> str:
         "<b>In groups</b>\n"
         "Everyone in a group (or forum topic) shares one conversation. Address commands to me as "
         "/ask@{username} or reply to one of my messages: with privacy mode on, that is all Telegram shows me."
-    ).format(username=escape(username))
+    ).format(username=escape(username)) + "\n\n" + draw_help()
+
+
+def draw_help() -> str:
+    """The drawing part of /help, and what /draw alone says."""
+    return _(
+        "<b>Drawing</b>\n"
+        "<code>/draw a fox in the snow</code> draws a picture. Reply with /draw to a photo (anyone's, or one I "
+        "drew) to edit it: <code>/draw make it night</code>.\n"
+        "Options anywhere in the description: <code>--wide</code>, <code>--tall</code>, <code>--square</code> "
+        "or a size like <code>1024x1792</code>; <code>x2</code>, <code>x3</code>… for several pictures at once.\n"
+        "Under a picture, 🔄 draws it again and ✏️ asks for a variation."
+    )
 
 
 def ask_usage() -> str:
@@ -57,6 +69,63 @@ def ask_usage() -> str:
 
 def draw_usage() -> str:
     return _("Describe the picture after the command, e.g. <code>/draw a fox in the snow, watercolour</code>")
+
+
+def draw_options_help() -> str:
+    """/draw alone: how to describe, edit, and which options there are."""
+    return draw_usage() + "\n\n" + draw_help()
+
+
+def draw_queued() -> str:
+    return _("⏳ Your previous picture is still being drawn; this one comes next.")
+
+
+def asked_by(name: str) -> str:
+    """The end of a picture's caption in groups (plain text: the caption is escaped as a whole)."""
+    return _("— asked by {name}").format(name=name)
+
+
+def edit_unavailable() -> str:
+    return _("None of the configured image services can edit pictures. /draw without a reply draws a new one.")
+
+
+def edit_needs_photo() -> str:
+    return _("I can only edit photos. Reply with /draw to a photo, or send /draw without a reply.")
+
+
+def photo_too_large(limit_bytes: int) -> str:
+    return _("That picture is too large for me to edit (the limit is {size} MB).").format(
+        size=number(max(1, limit_bytes // (1024 * 1024)))
+    )
+
+
+def photo_download_failed() -> str:
+    return _("I could not download that picture from Telegram. Please try again.")
+
+
+def photo_unreadable() -> str:
+    return _("That file is not a picture I can read.")
+
+
+def draw_again_button() -> str:
+    return _("🔄 Again")
+
+
+def draw_vary_button() -> str:
+    return _("✏️ Vary")
+
+
+def draw_album_buttons() -> str:
+    """The message carrying the buttons under an album (albums cannot carry buttons themselves)."""
+    return _("More like these?")
+
+
+def draw_button_expired() -> str:
+    return _("This button has expired: send /draw again.")
+
+
+def drawing_now() -> str:
+    return _("🎨 Drawing…")
 
 
 def reset_done() -> str:

@@ -45,6 +45,7 @@ class AsyncGeneratorProvider:
     default_model: str = ""
     models: list[str] = []  # noqa: RUF012 - g4f shape: read per class and per chain instance
     image_model: str | None = None
+    image_edit_model: str | None = None  # edits an ``image=ImageData(...)`` given with this model; None: cannot
 
     @classmethod
     def _subclass(cls, **attributes: Any) -> type[Self]:

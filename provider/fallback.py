@@ -10,6 +10,8 @@ Model routing. The chain is one logical model whose members each use their own c
 - a request is for **images** when ``model`` is the image model of the chain (``chain.image_model``) or of
   any member; every member that can draw is then asked with *its own* ``image_model``, and chat-only
   members (``image_model is None``) are never asked;
+- a request carrying ``image=ImageData(...)`` is an **edit**: only members with an ``image_edit_model`` are
+  asked, each with its own (ai-chats.org cannot edit); it counts against the images breaker;
 - anything else (``None`` included) is **chat**: every member is asked with *its own* ``default_model``.
 """
 
@@ -149,7 +151,8 @@ class _Member:
         name = provider.__name__ if isinstance(provider, type) else type(provider).__name__
         self.kind: str = provider.kind or name
         self.chat = _Health()
-        self.images = _Health() if provider.image_model else None
+        # Editing counts as drawing: the same image service behind it, the same breaker.
+        self.images = _Health() if provider.image_model or provider.image_edit_model else None
 
     def health(self, capability: Capability) -> _Health:
         if capability == "images":
@@ -192,6 +195,7 @@ class FallbackProvider(AsyncGeneratorProvider):
         self.label = " → ".join(member.label for member in self._members)
         self.default_model = self.providers[0].default_model
         self.image_model = next((p.image_model for p in self.providers if p.image_model), None)
+        self.image_edit_model = next((p.image_edit_model for p in self.providers if p.image_edit_model), None)
         self.models = list(dict.fromkeys(model for p in self.providers for model in p.models))
         self.working = any(p.working for p in self.providers)
         if self.default_model in self._image_models:
@@ -214,11 +218,16 @@ class FallbackProvider(AsyncGeneratorProvider):
         """
         if not messages:
             raise ValueError("messages must not be empty")
-        images = self.is_image_request(model)
+        editing = kwargs.get("image") is not None  # an edit goes only to members with an edit model
+        images = editing or self.is_image_request(model)
         capability: Capability = "images" if images else "chat"
-        members = [m for m in self._members if not images or m.images is not None]
+        if editing:
+            members = [m for m in self._members if m.provider.image_edit_model]
+        else:
+            members = [m for m in self._members if not images or m.provider.image_model]
         if not members:
-            raise ProviderResponseError("no configured provider can draw images", provider=self.label)
+            can = "edit" if editing else "draw"
+            raise ProviderResponseError(f"no configured provider can {can} images", provider=self.label)
         failures: list[tuple[str, ProviderError]] = []
         for member in members:
             health = member.health(capability)
@@ -226,7 +235,10 @@ class FallbackProvider(AsyncGeneratorProvider):
             if skipped is not None:
                 failures.append((member.label, skipped))
                 continue
-            target = (member.provider.image_model or "") if images else member.provider.default_model
+            if editing:
+                target = member.provider.image_edit_model or ""
+            else:
+                target = (member.provider.image_model or "") if images else member.provider.default_model
             health.requests += 1
             started = settled = False
             try:

@@ -17,39 +17,34 @@ from typing import Any, ClassVar
 import aiohttp
 
 from .base import AsyncGeneratorProvider, HostLabel
-from .errors import ImageTooLargeError, ProviderResponseError
+from .errors import ProviderResponseError
 from .helper import ApiKey, is_http_url, safe_url
 from .http import (
     ServerError,
     checked_post,
-    decode_json,
-    read_capped,
     read_sse_data,
     resolve_timeout,
     run_request,
+    session_scope,
     shorten,
     translate_errors,
 )
-from .image import (
-    base64_image,
-    download_image_file,
-    first_image_entry,
-    no_image_error,
-    resolve_max_image_bytes,
-)
+from .image import resolve_max_image_bytes
+from .image_api import edit_form, fit_size, generation_body, images_per_request, request_images
 from .trim import trim_answer
 from .types import ImageData, ImageResponse, Messages
 
 logger = logging.getLogger(__name__)
 
-_JSON_SLACK = 64 * 1024  # room for the JSON around a base64 image (revised_prompt and the like)
 _MESSAGE_CHARS = 1000  # of a server's error message kept for logs and details (reasons quote less)
 
 
 class OpenAICompatible(AsyncGeneratorProvider):
     """OpenAI's ``/chat/completions`` (streamed) and ``/images/generations`` on any compatible server.
 
-    ``model == image_model`` asks for an image (one ``ImageResponse``); any other model streams text.
+    ``model == image_model`` asks for images (one ``ImageResponse``; ``n`` and ``size`` options), and
+    ``image=ImageData(...)`` with ``model == image_edit_model`` edits that image (``/images/edits``); any
+    other model streams text.
     Options as for ``AiChats``: ``session``, ``timeout``, ``proxy`` and ``max_image_bytes``; other keywords
     are ignored. Aim it at a server with :meth:`configure`.
     """
@@ -63,6 +58,7 @@ class OpenAICompatible(AsyncGeneratorProvider):
     default_model: str = "gpt-4o-mini"
     models: list[str] = ["gpt-4o-mini", "dall-e-3"]  # noqa: RUF012 - g4f shape: read per class and per chain instance
     image_model: str | None = "dall-e-3"
+    image_edit_model: str | None = "gpt-image-1"
     api_key: ClassVar[ApiKey | None] = None
 
     @classmethod
@@ -73,11 +69,13 @@ class OpenAICompatible(AsyncGeneratorProvider):
         model: str = "gpt-4o-mini",
         image_model: str | None = "dall-e-3",
         label: str | None = None,
+        image_edit_model: str | None = None,
     ) -> type[OpenAICompatible]:
         """A subclass aimed at one server, e.g. ``configure("http://127.0.0.1:11434/v1", image_model=None)``.
 
         ``base_url`` ends before ``/chat/completions`` (usually in ``/v1``); ``image_model=None`` makes the
-        provider chat-only; ``label`` names it in errors (default: the host, with its port if given).
+        provider chat-only; ``image_edit_model`` (None: no editing) edits images; ``label`` names
+        it in errors (default: the host, with its port if given).
         """
         base = base_url.strip().rstrip("/")
         if not is_http_url(base):
@@ -95,6 +93,7 @@ class OpenAICompatible(AsyncGeneratorProvider):
             default_model=model,
             models=[model, image_model] if image_model else [model],
             image_model=image_model,
+            image_edit_model=(image_edit_model or "").strip() or None,
             label=label or HostLabel(with_port=True),
         )
 
@@ -116,16 +115,23 @@ class OpenAICompatible(AsyncGeneratorProvider):
         session: aiohttp.ClientSession | None = None,
         timeout: aiohttp.ClientTimeout | float | None = None,  # noqa: ASYNC109 - per-request, part of the API
         max_image_bytes: int | None = None,
+        n: int = 1,
+        size: str | None = None,
+        image: ImageData | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[str | ImageResponse]:
-        """Yield text chunks as they stream in, or one ``ImageResponse`` when ``model`` is the image model.
+        """Yield text chunks as they stream in, or one ``ImageResponse`` of ``n`` images when ``model`` is
+        the image model (or the edit model, given the ``image`` to edit); ``size`` ("WxH") is fitted to
+        what the model accepts.
 
         Raises ``ValueError`` for empty ``messages`` (before any request) and ``ProviderError``
         subclasses for every failure of the server.
         """
         if not messages:
             raise ValueError("messages must not be empty")
-        is_image = cls.image_model is not None and model == cls.image_model
+        if image is not None and (cls.image_edit_model is None or model != cls.image_edit_model):
+            raise ValueError(f"{cls.__name__} edits images only with its image_edit_model")
+        is_image = image is not None or (cls.image_model is not None and model == cls.image_model)
         request_timeout = resolve_timeout(timeout)
         image_cap = resolve_max_image_bytes(max_image_bytes)
         if kwargs:
@@ -134,29 +140,73 @@ class OpenAICompatible(AsyncGeneratorProvider):
         if is_image:
             if not isinstance(prompt, str) or not prompt.strip():
                 raise ValueError("the last message must hold the image prompt")
-            endpoint, payload = f"{cls.url}/images/generations", image_request(model, prompt)
-        else:
-            endpoint = f"{cls.url}/chat/completions"
-            payload = {"model": model or cls.default_model, "messages": messages, "stream": True}
+            async with aclosing(
+                cls._images(model, prompt, session, proxy, request_timeout, image_cap, n, size, image)
+            ) as images:
+                async for item in images:
+                    yield item
+            return
+        endpoint = f"{cls.url}/chat/completions"
+        payload = {"model": model or cls.default_model, "messages": messages, "stream": True}
         body = json.dumps(payload).encode()
         logger.debug("POST %s (model %r, %d bytes)", safe_url(endpoint), payload["model"], len(body))
         post_options: dict[str, Any] = {
             "data": body,
-            "headers": cls.build_headers(stream=not is_image),
+            "headers": cls.build_headers(stream=True),
             "proxy": proxy,
             "timeout": request_timeout,
             "explain": functools.partial(explain_error, key=cls.api_key),
             "refused": "the API key" if cls.api_key is not None else "access without an API key",
         }
         chat = functools.partial(cls._stream_chat, endpoint, post_options)
-        generate = None
-        if prompt is not None:  # an image request
-            generate = functools.partial(
-                cls._generate_image, endpoint=endpoint, post_options=post_options, image_cap=image_cap
+        async with aclosing(run_request(session, chat)) as chunks:
+            async for chunk in chunks:
+                yield chunk
+
+    @classmethod
+    async def _images(
+        cls,
+        model: str,
+        prompt: str,
+        session: aiohttp.ClientSession | None,
+        proxy: str | None,
+        request_timeout: aiohttp.ClientTimeout,
+        image_cap: int,
+        n: int,
+        size: str | None,
+        image: ImageData | None,
+    ) -> AsyncGenerator[ImageResponse, None]:
+        """One ``ImageResponse`` of ``n`` images: generated from ``prompt``, or ``image`` edited by it."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive int, not {n!r}")
+        fitted = fit_size(model, size)
+        headers = cls.build_headers(stream=False)
+        if image is not None:
+            endpoint = f"{cls.url}/images/edits"
+            del headers["content-type"]  # aiohttp writes the multipart boundary
+
+            def body(k: int) -> Any:
+                return edit_form(model, prompt, image, k, fitted)
+        else:
+            endpoint = f"{cls.url}/images/generations"
+
+            def body(k: int) -> Any:
+                return json.dumps(generation_body(model, prompt, k, fitted)).encode()
+
+        logger.debug("POST %s (model %r, %d images, size %s)", safe_url(endpoint), model, n, fitted)
+        post_options: dict[str, Any] = {
+            "headers": headers,
+            "proxy": proxy,
+            "timeout": request_timeout,
+            "explain": functools.partial(explain_error, key=cls.api_key),
+            "refused": "the API key" if cls.api_key is not None else "access without an API key",
+        }
+        async with session_scope(session) as http:
+            files = await request_images(
+                http, endpoint, label=cls.label, body=body, post_options=post_options, image_cap=image_cap, n=n,
+                per_request=images_per_request(model),
             )
-        async with aclosing(run_request(session, chat, generate, alt=prompt or "")) as items:
-            async for item in items:
-                yield item
+        yield ImageResponse(files=files, alt=prompt)
 
     @classmethod
     async def _stream_chat(
@@ -222,46 +272,6 @@ class OpenAICompatible(AsyncGeneratorProvider):
     def _redact(cls, text: str) -> str:
         """``text`` from the server, with the API key blanked out in case it was echoed back."""
         return cls.api_key.redact(text) if cls.api_key is not None else text
-
-    @classmethod
-    async def _generate_image(
-        cls, http: aiohttp.ClientSession, *, endpoint: str, post_options: dict[str, Any], image_cap: int
-    ) -> ImageData:
-        """POST the image request; return the image in ``data[0].b64_json``, or download ``data[0].url``."""
-        label = cls.label
-        json_cap = image_cap // 3 * 4 + _JSON_SLACK
-        async with checked_post(http, endpoint, subject=label, **post_options) as response:
-            with translate_errors(label, endpoint, provider=label):
-                raw = await read_capped(response, json_cap)
-        if raw is None:
-            raise ImageTooLargeError(
-                image_cap, provider=label, detail=f"the answer from {safe_url(endpoint)} is over {json_cap} bytes"
-            )
-        payload = decode_json(raw, subject=label)
-        entry = first_image_entry(payload, provider=label)
-        encoded, image_url = entry.get("b64_json"), entry.get("url")
-        if isinstance(encoded, str) and encoded:
-            return base64_image("".join(encoded.split()), max_bytes=image_cap, provider=label)
-        if isinstance(image_url, str) and image_url:
-            # Another host (a signed blob URL): it gets no Authorization header, only the download limits.
-            return await download_image_file(
-                http,
-                image_url,
-                proxy=post_options["proxy"],
-                request_timeout=post_options["timeout"],
-                max_bytes=image_cap,
-                headers={"accept": "image/*"},
-                provider=label,
-            )
-        raise no_image_error(label, "data[0] has neither 'b64_json' nor 'url'", payload)
-
-
-def image_request(model: str, prompt: str) -> dict[str, Any]:
-    """The images API body; gpt-image models always answer in base64 and refuse ``response_format``."""
-    payload: dict[str, Any] = {"model": model, "prompt": prompt, "n": 1}
-    if not model.startswith("gpt-image"):
-        payload["response_format"] = "b64_json"
-    return payload
 
 
 def api_error_message(payload: object) -> str | None:

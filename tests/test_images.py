@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot.services.images import ImageDataError, ImageService, decode_image, fits_as_photo
+from bot.services.images import DrawRequest, ImageDataError, ImageService, decode_image, fits_as_photo
 from provider import AsyncGeneratorProvider, ImageData, ImageResponse
 
 
@@ -63,17 +63,17 @@ async def test_the_providers_bytes_are_used_as_they_are() -> None:
     """No decoding of what the provider encoded: the very bytes object goes on to Telegram, no data URI made."""
     data = png(30, 20)
     response = ImageResponse(files=[ImageData(data, "image/png")], alt="fox")
-    image = await ImageService(Drawer(response)).draw("fox")
+    [image] = await ImageService(Drawer(response)).draw(DrawRequest("fox"))
     assert image.data is data and (image.width, image.height, image.as_photo) == (30, 20, True)
     assert response._images is None  # the data URIs were never built
 
 
 async def test_a_data_uri_only_provider_still_works() -> None:
-    image = await ImageService(Drawer(ImageResponse([uri(png(10, 10))], "fox"))).draw("fox")
+    [image] = await ImageService(Drawer(ImageResponse([uri(png(10, 10))], "fox"))).draw(DrawRequest("fox"))
     assert bytes(image.data) == png(10, 10)
 
 
 @pytest.mark.parametrize("images", [["data:image/png;base64,@@@@"], ["https://img.test/a.png"], []])
 async def test_unusable_image_answers_are_refused(images: list[str]) -> None:
     with pytest.raises(ImageDataError):
-        await ImageService(Drawer(ImageResponse(images, "fox"))).draw("fox")
+        await ImageService(Drawer(ImageResponse(images, "fox"))).draw(DrawRequest("fox"))

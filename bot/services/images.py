@@ -1,4 +1,5 @@
-"""Image generation: the provider's image bytes checked against Telegram's photo limits."""
+"""Drawing and editing pictures: a `DrawRequest` to the provider, its images checked against Telegram's photo
+limits."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 
 from provider import AsyncGeneratorProvider, ImageData, ImageResponse, ProviderResponseError
+from provider.image import sniff_image_mime
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +27,21 @@ _EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
 
 class ImageDataError(ProviderResponseError):
     """The provider answered, but what it gave is no usable image."""
+
+
+class SourceImageError(ValueError):
+    """The picture to edit is no image Pillow can read."""
+
+
+@dataclass(frozen=True)
+class DrawRequest:
+    """What to draw: `count` pictures of `prompt` at `size` ("WxH", fitted by the provider to its model),
+    or, with `source` (image bytes), that picture edited by `prompt`."""
+
+    prompt: str
+    count: int = 1
+    size: str | None = None
+    source: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -44,24 +61,43 @@ class ImageService:
         provider_options: dict[str, Any] | None = None,
         slots: asyncio.Semaphore | None = None,
         model: str | None = None,
+        edit_model: str | None = None,
     ) -> None:
         self._provider = provider
         self._options = provider_options or {}
         self._slots = slots or asyncio.Semaphore(32)
         self._model = model or provider.image_model
+        self._edit_model = edit_model or provider.image_edit_model
 
     @property
     def available(self) -> bool:
         return self._model is not None
 
-    async def draw(self, prompt: str) -> GeneratedImage:
-        assert self._model is not None, "check `available` first"
+    @property
+    def can_edit(self) -> bool:
+        return self._edit_model is not None
+
+    async def draw(self, request: DrawRequest) -> list[GeneratedImage]:
+        """`request.count` images (fewer never: a provider that draws fewer per request is asked again)."""
+        model = self._edit_model if request.source is not None else self._model
+        assert model is not None, "check `available` / `can_edit` first"
+        options: dict[str, Any] = {**self._options, "size": request.size}
+        if request.source is not None:
+            options["image"] = source_image(request.source, model)
+        images: list[GeneratedImage] = []
+        for _ in range(request.count):  # bounded: every round brings at least one image or raises
+            images += await self._request(model, request.prompt, request.count - len(images), options)
+            if len(images) >= request.count:
+                break
+        return images[: request.count]
+
+    async def _request(self, model: str, prompt: str, n: int, options: dict[str, Any]) -> list[GeneratedImage]:
         messages = [{"role": "user", "content": prompt}]
         # Closed here, not whenever the event loop gets to it: its frames hold the provider's buffers,
         # which must be gone before the picture is uploaded (BENCHMARKS.md, measure 4).
         async with self._slots, aclosing(
             self._provider.create_async_generator(  # type: ignore[type-var]  # typed AsyncIterator; an async generator
-                self._model, messages, **self._options
+                model, messages, n=n, **options
             )
         ) as chunks:
             async for chunk in chunks:
@@ -72,10 +108,25 @@ class ImageService:
                     except ValueError:
                         raise ImageDataError("the image data is not valid base64") from None
                     if files:
-                        return inspect_image(files[0])
+                        return [inspect_image(file) for file in files]
                     if chunk.images:
                         raise ImageDataError("the model returned no image data")
         raise ImageDataError("the model returned no image")
+
+
+def source_image(data: bytes, model: str) -> ImageData:
+    """The picture to edit as the edits endpoint takes it: PNG, JPEG or WebP as they are (gpt-image models);
+    anything else, or anything for dall-e-2 (which takes only PNG), converted to PNG with Pillow."""
+    mime = sniff_image_mime(data)
+    if mime in ("image/png", "image/jpeg", "image/webp") and (mime == "image/png" or not model.startswith("dall-e-2")):
+        return ImageData(data, mime)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            converted = io.BytesIO()
+            image.convert("RGBA").save(converted, format="PNG")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise SourceImageError("the picture to edit is not an image") from None
+    return ImageData(converted.getvalue(), "image/png")
 
 
 def decode_image(data_uri: str) -> GeneratedImage:

@@ -20,6 +20,7 @@ def build_chain(settings: Settings) -> FallbackProvider:
                     api_key=config.openai_api_key.get_secret_value() if config.openai_api_key else None,
                     model=config.openai_model,
                     image_model=config.openai_image_model,
+                    image_edit_model=config.openai_image_edit_model,
                 )
             )
     return FallbackProvider(members)

@@ -75,7 +75,7 @@ async def test_draw_without_prompt_gets_usage(app: Application, tg: TelegramEmul
     tg.push_message("/draw")
     [usage] = await tg.wait_for("sendMessage")
 
-    assert usage.params["text"] == texts.draw_usage()
+    assert usage.params["text"] == texts.draw_options_help()
     assert ai.hits == {}
 
 

@@ -72,7 +72,7 @@ CASES = [
     Case("unknown command", ask("/frobnicate now"), texts.unknown_command("frobnicate")),
     Case("unknown command in a group", ask("/frobnicate", **GROUP_CHAT), None),
     Case("plain text in a group", ask("anyone there?", **GROUP_CHAT), None),
-    Case("draw with invisible prompt", ask("/draw \u200b"), texts.draw_usage()),
+    Case("draw with invisible prompt", ask("/draw \u200b"), texts.draw_options_help()),
     Case("draw prompt too long", ask("/draw " + "y" * 5000), texts.too_long(5000, 4000)),
     # Provider
     Case("provider HTTP 500", ask("/ask q"), MODEL_FAILED + "127.0.0.1 returned HTTP 500", True,

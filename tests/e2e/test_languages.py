@@ -28,7 +28,13 @@ HELP_EN = (
     "In a private chat you can also just write to me, and reply to any of my answers to go on.\n\n"
     "<b>In groups</b>\n"
     "Everyone in a group (or forum topic) shares one conversation. Address commands to me as "
-    "/ask@TestAiBot or reply to one of my messages: with privacy mode on, that is all Telegram shows me."
+    "/ask@TestAiBot or reply to one of my messages: with privacy mode on, that is all Telegram shows me.\n\n"
+    "<b>Drawing</b>\n"
+    "<code>/draw a fox in the snow</code> draws a picture. Reply with /draw to a photo (anyone's, or one I "
+    "drew) to edit it: <code>/draw make it night</code>.\n"
+    "Options anywhere in the description: <code>--wide</code>, <code>--tall</code>, <code>--square</code> "
+    "or a size like <code>1024x1792</code>; <code>x2</code>, <code>x3</code>… for several pictures at once.\n"
+    "Under a picture, 🔄 draws it again and ✏️ asks for a variation."
 )
 HELP_RU = (
     "Я отвечаю на вопросы с помощью языковой модели и рисую картинки.\n\n"
@@ -43,7 +49,13 @@ HELP_RU = (
     "<b>В группах</b>\n"
     "У всех участников группы (или темы форума) один общий разговор. Обращайтесь ко мне командой "
     "/ask@TestAiBot или отвечайте на мои сообщения: в режиме приватности Telegram показывает мне только такие "
-    "сообщения."
+    "сообщения.\n\n"
+    "<b>Рисунки</b>\n"
+    "<code>/draw лиса в снегу</code> рисует картинку. Ответьте командой /draw на фото (чьё угодно или "
+    "нарисованное мной), чтобы изменить его: <code>/draw сделай ночь</code>.\n"
+    "Параметры — в любом месте описания: <code>--wide</code>, <code>--tall</code>, <code>--square</code> "
+    "или размер вроде <code>1024x1792</code>; <code>x2</code>, <code>x3</code>… — несколько картинок сразу.\n"
+    "Под картинкой 🔄 рисует её заново, а ✏️ просит вариацию."
 )
 MENU_EN = [
     ("ask", "Ask the model a question"),

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from aiohttp import web
+from aiohttp import BodyPartReader, MultipartReader, StreamReader, web
 
 from ._server import LocalServer, abort_connection
 from .aichats import AiRequest
@@ -41,6 +41,13 @@ Flavour = Literal["openai", "litellm"]
 Fault = Mode | int  # an int answers with that HTTP status and an OpenAI-style error body
 CHAT_PATH = "/v1/chat/completions"
 IMAGES_PATH = "/v1/images/generations"
+EDITS_PATH = "/v1/images/edits"
+# What the real API accepts per model (others: any "WxH"); dall-e-3 draws one image per request.
+MODEL_SIZES = {
+    "dall-e-3": {"1024x1024", "1792x1024", "1024x1792"},
+    "dall-e-2": {"256x256", "512x512", "1024x1024"},
+    "gpt-image-1": {"1024x1024", "1536x1024", "1024x1536", "auto"},
+}
 ROLES = {"system", "developer", "user", "assistant", "tool"}
 _ERRORS = {
     400: ("invalid_request_error", None),
@@ -58,6 +65,9 @@ class OpenAIRequest(AiRequest):
     """
 
     messages: list[dict[str, Any]] | None = None
+    fields: dict[str, str] | None = None  # an edit's form fields (model, prompt, n, size, ...)
+    image: bytes | None = None  # the image file an edit uploaded
+    image_type: str | None = None
 
 
 def default_responder(messages: list[dict[str, Any]]) -> str:
@@ -105,6 +115,10 @@ class OpenAIEmulator(LocalServer):
         self.app.middlewares.append(self._record)
         self.app.router.add_post(CHAT_PATH, self._chat)
         self.app.router.add_post(IMAGES_PATH, self._images)
+        self.app.router.add_post(EDITS_PATH, self._edits)
+        # An image request whose prompt is a key here is answered only once that event is set (a slow model).
+        self.held_prompts: dict[str, asyncio.Event] = {}
+        self.image_started = asyncio.Event()  # set when an image request arrives
         self.app.router.add_get("/v1/models", self._models)
         self.app.router.add_get("/files/{name}", self._file)
 
@@ -125,6 +139,10 @@ class OpenAIEmulator(LocalServer):
     def image_prompts(self) -> list[str]:
         return [r.prompt for r in self.requests if r.type == "image" and r.prompt is not None]
 
+    @property
+    def edits(self) -> list[OpenAIRequest]:
+        return [r for r in self.requests if r.type == "edit"]
+
     def fail_next(self, fault: Fault, times: int = 1) -> None:
         """Answer the next ``times`` POSTs (chat or image) with ``fault``, then follow ``mode`` again."""
         self._faults.extend([fault] * times)
@@ -139,7 +157,7 @@ class OpenAIEmulator(LocalServer):
         messages = parsed.get("messages") if isinstance(parsed, dict) else None
         prompt = parsed.get("prompt") if isinstance(parsed, dict) else None
         self.hits[request.path] += 1
-        kind = {CHAT_PATH: "chat", IMAGES_PATH: "image"}.get(request.path)
+        kind = {CHAT_PATH: "chat", IMAGES_PATH: "image", EDITS_PATH: "edit"}.get(request.path)
         self.requests.append(
             OpenAIRequest(
                 request.method,
@@ -286,18 +304,59 @@ class OpenAIEmulator(LocalServer):
         return response
 
     async def _images(self, request: web.Request) -> web.StreamResponse:
+        self.image_started.set()
         fault = self._next_fault()
         if (refusal := self._refusal(request, fault, _validate_image)) is not None:
             return refusal
-        payload = self.requests[-1].json
-        if self.image_mode == "url" or payload.get("response_format") == "url":
-            name = f"{len(self._files) + 1}.png"
-            self._files[name] = self.image_bytes
-            item = {"url": f"{self.root_url}/files/{name}"}
-        else:
-            item = {"b64_json": base64.b64encode(self.image_bytes).decode("ascii")}
-        item["revised_prompt"] = payload["prompt"]
-        return web.json_response({"created": int(time.time()), "data": [item]})
+        return await self._image_answer(self.requests[-1].json)
+
+    async def _edits(self, request: web.Request) -> web.StreamResponse:
+        """``/images/edits``: a multipart form with an ``image`` file part; recorded field by field."""
+        self.image_started.set()
+        recorded = self.requests[-1]
+        fields: dict[str, str] = {}
+        try:
+            reader = _multipart(request, recorded.body)
+            while (part := await reader.next()) is not None:
+                if not isinstance(part, BodyPartReader) or part.name is None:
+                    continue
+                if part.name in ("image", "image[]"):
+                    recorded.image = bytes(await part.read())
+                    recorded.image_type = part.headers.get("Content-Type")
+                else:
+                    fields[part.name] = await part.text()
+        except (ValueError, AssertionError, KeyError):
+            return web.json_response(error_body(400, "Invalid multipart form."), status=400)
+        recorded.fields = fields
+        recorded.prompt = fields.get("prompt")
+        fault = self._next_fault()
+        payload: dict[str, Any] = {**fields}
+        if "n" in fields:
+            payload["n"] = int(fields["n"]) if fields["n"].isdigit() else fields["n"]
+        if (refusal := self._refusal(request, fault, _validate_edit_fields(recorded))) is not None:
+            return refusal
+        return await self._image_answer(payload)
+
+    async def _image_answer(self, payload: dict[str, Any]) -> web.Response:
+        held = self.held_prompts.get(payload["prompt"])
+        if held is not None:
+            await held.wait()
+        items = []
+        for _ in range(payload.get("n", 1)):
+            if self.image_mode == "url" or payload.get("response_format") == "url":
+                name = f"{len(self._files) + 1}.png"
+                self._files[name] = self.image_bytes
+                item = {"url": f"{self.root_url}/files/{name}"}
+            else:
+                item = {"b64_json": base64.b64encode(self.image_bytes).decode("ascii")}
+            item["revised_prompt"] = payload["prompt"]
+            items.append(item)
+        return web.json_response({"created": int(time.time()), "data": items})
+
+    def release(self) -> None:
+        """Answer every held image request."""
+        for event in self.held_prompts.values():
+            event.set()
 
     async def _models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]})
@@ -339,8 +398,51 @@ def _validate_image(payload: Any) -> str | None:
         return "you must provide a model parameter"
     if not isinstance(payload.get("prompt"), str) or not payload["prompt"].strip():
         return "'prompt' must be a non-empty string"
-    if payload.get("n", 1) != 1:
-        return "'n' must be 1 for this model"
+    return _validate_image_options(payload)
+
+
+def _validate_image_options(payload: dict[str, Any]) -> str | None:
+    """``n``, ``size`` and ``response_format`` as the real API checks them per model."""
+    model, n = payload["model"], payload.get("n", 1)
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 10:
+        return "Invalid value for 'n': expected an integer between 1 and 10"
+    if model.startswith("dall-e-3") and n != 1:
+        return "Invalid 'n': dall-e-3 only supports n=1."
+    size = payload.get("size")
+    allowed = next((sizes for name, sizes in MODEL_SIZES.items() if model.startswith(name)), None)
+    if size is not None and allowed is not None and size not in allowed:
+        return f"Invalid value: '{size}'. Supported values are: {', '.join(sorted(allowed))}."
+    if model.startswith("gpt-image") and "response_format" in payload:
+        return "Unknown parameter: 'response_format'."
     if payload.get("response_format", "url") not in ("url", "b64_json"):
         return "Invalid value for 'response_format'"
     return None
+
+
+def _validate_edit_fields(recorded: OpenAIRequest) -> Callable[[Any], str | None]:
+    """Checks of an edit's form (the JSON of a multipart request is None)."""
+
+    def validate(_: Any) -> str | None:
+        fields = recorded.fields or {}
+        if recorded.image is None:
+            return "Missing required parameter: 'image'."
+        if not fields.get("model"):
+            return "you must provide a model parameter"
+        if not fields.get("prompt", "").strip():
+            return "'prompt' must be a non-empty string"
+        if recorded.image[:8] != b"\x89PNG\r\n\x1a\n" and fields["model"].startswith("dall-e-2"):
+            return "Invalid input image - format must be in ['RGBA', 'LA', 'L'], got RGB."
+        if "n" in fields and not fields["n"].isdigit():
+            return "Invalid value for 'n'"
+        payload: dict[str, Any] = {**fields, "n": int(fields.get("n", "1"))}
+        return _validate_image_options(payload)
+
+    return validate
+
+
+def _multipart(request: web.Request, body: bytes) -> MultipartReader:
+    """A reader over the request's body, which the recording middleware has already read."""
+    stream = StreamReader(request.protocol, 2**16, loop=asyncio.get_running_loop())
+    stream.feed_data(body)
+    stream.feed_eof()
+    return MultipartReader(request.headers, stream)

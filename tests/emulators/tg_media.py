@@ -186,3 +186,65 @@ async def get_file(tg: TelegramEmulator, call: ApiCall) -> dict[str, Any]:
     if stored is None:
         raise bad_request("invalid file_id")
     return file_object(stored)
+
+
+ALBUM_TYPES = frozenset({"photo", "video", "document", "audio"})
+
+
+async def album_item(tg: TelegramEmulator, call: ApiCall, item: Any) -> MediaInput:
+    """One InputMedia's file: ``attach://<part>`` (an uploaded part), a known file_id or a URL."""
+    if not isinstance(item, dict) or item.get("type") not in ALBUM_TYPES:
+        raise bad_request("can't parse InputMedia: media type not supported")
+    ref = item.get("media")
+    if not isinstance(ref, str) or not ref:
+        raise bad_request("can't parse InputMedia: media not found")
+    if ref.startswith("attach://"):
+        upload = call.files.get(ref.removeprefix("attach://"))
+        if upload is None:
+            raise bad_request("can't parse InputMedia: media not found")
+        return MediaInput(upload.data, upload.filename, upload.content_type)
+    return await media_input(tg, ApiCall(call.method, {"media": ref}, {}, call.at), "media")
+
+
+@api_method("sendMediaGroup")
+async def send_media_group(tg: TelegramEmulator, call: ApiCall) -> list[dict[str, Any]]:
+    """An album: 2-10 items; photos checked as sendPhoto checks them; documents (and audios) only with
+    their own kind ("Documents and audio files can be only grouped in an album with messages of the same
+    type"); a caption per item, each at most 1024 characters. Every message shares one media_group_id."""
+    p = call.params
+    chat_id = chat_id_of(tg, p)
+    items = p.get("media")
+    if not isinstance(items, list):
+        raise bad_request("can't parse media JSON object")
+    if not 2 <= len(items) <= 10:
+        raise bad_request("wrong number of media in the album: must include 2-10 items")
+    kinds = {item.get("type") for item in items if isinstance(item, dict)}
+    for alone in ("document", "audio"):
+        if alone in kinds and kinds != {alone}:
+            raise bad_request(f"{alone.upper()}S_CANT_BE_MIXED: {alone}s can be grouped only with {alone}s")
+    prepared: list[tuple[dict[str, Any], MediaInput, tuple[int, int] | None, dict[str, Any]]] = []
+    for item in items:
+        media = await album_item(tg, call, item)
+        size = check_photo(media.data) if item["type"] == "photo" else None
+        caption: dict[str, Any] = {}
+        add_caption(caption, item)
+        prepared.append((item, media, size, caption))
+    group_id = str(13_000_000_000_000_000 + len(tg.calls))
+    sent = []
+    for item, media, size, caption in prepared:
+        message = new_bot_message(tg, chat_id, p)
+        message["media_group_id"] = group_id
+        if size is not None:
+            message["photo"] = photo_sizes(tg.store, media.data, *size)
+        else:
+            name = media.filename or "document"
+            stored = tg.store.add_file(media.data, item["type"], name.rsplit(".", 1)[-1] if "." in name else "bin",
+                                       file_name=name, mime_type=media.content_type or "application/octet-stream")
+            message[item["type"]] = {
+                "file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_name": name,
+                "mime_type": stored.meta["mime_type"], "file_size": len(media.data),
+            }
+        message.update(caption)
+        tg.store.put(message)
+        sent.append(message)
+    return sent
