@@ -20,6 +20,8 @@ def build_chain(settings: Settings) -> FallbackProvider:
                     api_key=config.openai_api_key.get_secret_value() if config.openai_api_key else None,
                     model=config.openai_model,
                     image_model=config.openai_image_model,
+                    vision=config.openai_vision,
+                    transcribe_model=config.openai_transcribe_model,
                 )
             )
     return FallbackProvider(members)
