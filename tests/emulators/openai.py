@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from ._server import LocalServer, abort_connection
 from .aichats import AiRequest
@@ -41,6 +41,7 @@ Flavour = Literal["openai", "litellm"]
 Fault = Mode | int  # an int answers with that HTTP status and an OpenAI-style error body
 CHAT_PATH = "/v1/chat/completions"
 IMAGES_PATH = "/v1/images/generations"
+TRANSCRIPTIONS_PATH = "/v1/audio/transcriptions"
 ROLES = {"system", "developer", "user", "assistant", "tool"}
 _ERRORS = {
     400: ("invalid_request_error", None),
@@ -58,11 +59,27 @@ class OpenAIRequest(AiRequest):
     """
 
     messages: list[dict[str, Any]] | None = None
+    form: dict[str, Any] | None = None  # a multipart request's fields: str values, or (filename, type, bytes)
+
+
+def text_of(content: Any) -> str:
+    """A message's text: the string, or its text parts joined (image parts left out)."""
+    if isinstance(content, str):
+        return content
+    return "\n".join(p["text"] for p in content or () if isinstance(p, dict) and p.get("type") == "text")
+
+
+def image_urls(message: dict[str, Any]) -> list[str]:
+    """The ``image_url`` URLs of a message's content parts, in order."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return []
+    return [p["image_url"]["url"] for p in content or () if isinstance(p, dict) and p.get("type") == "image_url"]
 
 
 def default_responder(messages: list[dict[str, Any]]) -> str:
-    """``Echo: <last user message>``."""
-    users = [m.get("content") for m in messages if m.get("role") == "user"]
+    """``Echo: <last user message>`` (its text parts)."""
+    users = [text_of(m.get("content")) for m in messages if m.get("role") == "user"]
     return f"Echo: {users[-1] if users else ''}"
 
 
@@ -102,9 +119,11 @@ class OpenAIEmulator(LocalServer):
         self.image_mode: Literal["b64_json", "url"] = "b64_json"  # "url" answers with a URL served here
         self._faults: deque[Fault] = deque()
         self._files: dict[str, bytes] = {}
+        self.transcript = "what is the capital of France"  # what /audio/transcriptions hears
         self.app.middlewares.append(self._record)
         self.app.router.add_post(CHAT_PATH, self._chat)
         self.app.router.add_post(IMAGES_PATH, self._images)
+        self.app.router.add_post(TRANSCRIPTIONS_PATH, self._transcriptions)
         self.app.router.add_get("/v1/models", self._models)
         self.app.router.add_get("/files/{name}", self._file)
 
@@ -122,6 +141,15 @@ class OpenAIEmulator(LocalServer):
         return [r.messages for r in self.requests if r.type == "chat" and r.messages is not None]
 
     @property
+    def transcriptions(self) -> list[dict[str, Any]]:
+        """The form fields of each transcription request (``file`` as (filename, content type, bytes))."""
+        return [r.form for r in self.requests if r.type == "transcription" and r.form is not None]
+
+    def chat_images(self, request: int = -1) -> list[list[str]]:
+        """The image URLs of each message of a chat request (default: the last one)."""
+        return [image_urls(m) for m in self.chat_messages[request]]
+
+    @property
     def image_prompts(self) -> list[str]:
         return [r.prompt for r in self.requests if r.type == "image" and r.prompt is not None]
 
@@ -131,7 +159,8 @@ class OpenAIEmulator(LocalServer):
 
     @web.middleware
     async def _record(self, request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
-        body = await request.read()
+        form = await _read_form(request) if request.content_type == "multipart/form-data" else None
+        body = b"" if form is not None else await request.read()
         try:
             parsed: Any = json.loads(body) if body else None
         except ValueError:
@@ -139,7 +168,7 @@ class OpenAIEmulator(LocalServer):
         messages = parsed.get("messages") if isinstance(parsed, dict) else None
         prompt = parsed.get("prompt") if isinstance(parsed, dict) else None
         self.hits[request.path] += 1
-        kind = {CHAT_PATH: "chat", IMAGES_PATH: "image"}.get(request.path)
+        kind = {CHAT_PATH: "chat", IMAGES_PATH: "image", TRANSCRIPTIONS_PATH: "transcription"}.get(request.path)
         self.requests.append(
             OpenAIRequest(
                 request.method,
@@ -151,6 +180,7 @@ class OpenAIEmulator(LocalServer):
                 kind,
                 time.monotonic(),
                 messages=messages if isinstance(messages, list) else None,
+                form=form,
             )
         )
         if request.method == "POST":
@@ -299,6 +329,19 @@ class OpenAIEmulator(LocalServer):
         item["revised_prompt"] = payload["prompt"]
         return web.json_response({"created": int(time.time()), "data": [item]})
 
+    async def _transcriptions(self, request: web.Request) -> web.StreamResponse:
+        """OpenAI's speech to text: multipart with ``file`` and ``model``; ``{"text": ...}`` back."""
+        fault = self._next_fault()
+        if (refusal := self._refusal(request, fault, lambda _: None)) is not None:
+            return refusal
+        form = self.requests[-1].form or {}
+        if not isinstance(form.get("model"), str) or not form["model"]:
+            return web.json_response(error_body(400, "you must provide a model parameter"), status=400)
+        upload = form.get("file")
+        if not isinstance(upload, tuple) or not upload[2]:
+            return web.json_response(error_body(400, "Could not parse multipart form"), status=400)
+        return web.json_response({"text": self.transcript})
+
     async def _models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]})
 
@@ -313,6 +356,37 @@ def _envelope(payload: Any, kind: str) -> dict[str, Any]:
     return {"id": "chatcmpl-emulated", "object": kind, "created": int(time.time()), "model": payload["model"]}
 
 
+async def _read_form(request: web.Request) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader) or part.name is None:
+            continue
+        data = await part.read()
+        if part.filename is not None:
+            fields[part.name] = (part.filename, part.headers.get("Content-Type"), bytes(data))
+        else:
+            fields[part.name] = bytes(data).decode()
+    return fields
+
+
+def _valid_content(content: Any) -> bool:
+    """A string, or a list of text / image_url parts (an image's URL a data URI or http(s))."""
+    if isinstance(content, str):
+        return True
+    if not isinstance(content, list) or not content:
+        return False
+    for part in content:
+        if not isinstance(part, dict):
+            return False
+        if part.get("type") == "text" and isinstance(part.get("text"), str):
+            continue
+        url = (part.get("image_url") or {}).get("url") if part.get("type") == "image_url" else None
+        if not isinstance(url, str) or not url.startswith(("data:image/", "http://", "https://")):
+            return False
+    return True
+
+
 def _validate_chat(payload: Any) -> str | None:
     """Refuse what the real API refuses, so a provider that drifts fails loudly."""
     if not isinstance(payload, dict):
@@ -325,8 +399,8 @@ def _validate_chat(payload: Any) -> str | None:
     for i, message in enumerate(messages):
         if not isinstance(message, dict) or message.get("role") not in ROLES:
             return f"Invalid value for 'messages[{i}].role'"
-        if not isinstance(message.get("content"), str):
-            return f"Invalid type for 'messages[{i}].content': expected a string"
+        if not _valid_content(message.get("content")):
+            return f"Invalid type for 'messages[{i}].content': expected a string or an array of content parts"
     if not isinstance(payload.get("stream", False), bool):
         return "Invalid type for 'stream': expected a boolean"
     return None
