@@ -236,7 +236,7 @@ async def test_audio_file_and_video_note_are_transcribed(
 @pytest.mark.parametrize(
     ("data", "name", "mime", "expected"),
     [
-        ("Meeting at noon.\nBring snacks.".encode(), "notes.txt", "text/plain", "Meeting at noon.\nBring snacks."),
+        (b"Meeting at noon.\nBring snacks.", "notes.txt", "text/plain", "Meeting at noon.\nBring snacks."),
         (b"def add(a, b):\n    return a + b\n", "calc.py", "text/x-python", "def add(a, b):\n    return a + b"),
         (text_pdf("The launch code is 4242"), "memo.pdf", "application/pdf", "The launch code is 4242"),
     ],
