@@ -18,7 +18,7 @@ import aiohttp
 
 from . import transcription
 from .base import AsyncGeneratorProvider, HostLabel
-from .content import without_images
+from .content import json_body, without_images
 from .errors import ImageTooLargeError, ProviderResponseError
 from .helper import ApiKey, is_http_url, safe_url
 from .http import (
@@ -149,11 +149,12 @@ class OpenAICompatible(AsyncGeneratorProvider):
             endpoint = f"{cls.url}/chat/completions"
             sent = messages if cls.supports_vision else without_images(messages)
             payload = {"model": model or cls.default_model, "messages": sent, "stream": True}
-        body = json.dumps(payload).encode()
-        logger.debug("POST %s (model %r, %d bytes)", safe_url(endpoint), payload["model"], len(body))
+        body = json_body(payload)  # images are megabytes: no extra copies of them
+        size = len(body) if isinstance(body, bytes) else body.size
+        logger.debug("POST %s (model %r, %d bytes)", safe_url(endpoint), payload["model"], size)
         post_options: dict[str, Any] = {
             "data": body,
-            "headers": cls.build_headers(stream=not is_image),
+            "headers": {**cls.build_headers(stream=not is_image), "content-length": str(size)},
             "proxy": proxy,
             "timeout": request_timeout,
             "explain": functools.partial(explain_error, key=cls.api_key),

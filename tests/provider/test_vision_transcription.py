@@ -131,3 +131,27 @@ async def test_chain_transcribes_with_the_first_member_that_can(oa: OpenAIEmulat
         await chain.transcribe(b"a", filename="v.ogg", mime="audio/ogg")
     with pytest.raises(NotImplementedError):
         await FallbackProvider([AiChats.with_base_url(ai.base_url)]).transcribe(b"a", filename="v", mime="audio/ogg")
+
+
+def test_json_body_splices_big_images_into_the_same_bytes() -> None:
+    import json
+
+    from provider.content import SplicedJson, json_body
+
+    big = "data:image/jpeg;base64," + "QUJD" * 300_000  # 1.2 MB of base64
+    payload = {"model": "m", "stream": True, "messages": [
+        {"role": "system", "content": "Be \"terse\" ✓"},
+        {"role": "user", "content": [text_part("two: \n"), image_part(big), image_part(PNG_URI), image_part(big)]},
+    ]}
+    body = json_body(payload)
+    assert isinstance(body, SplicedJson)
+    assert b"".join(body.chunks()) == json.dumps(payload).encode() and body.size == len(json.dumps(payload).encode())
+    small = {"model": "m", "messages": QUESTION}
+    assert json_body(small) == json.dumps(small).encode()
+
+
+async def test_a_big_image_reaches_the_server_whole(oa: OpenAIEmulator) -> None:
+    big = "data:image/png;base64," + "iVBORw0K" * 200_000
+    await answer(openai(oa), [{"role": "user", "content": [text_part("big?"), image_part(big)]}])
+    assert oa.chat_messages[0][0]["content"][1]["image_url"]["url"] == big
+    assert "chunked" not in oa.requests[0].headers.get("Transfer-Encoding", "")
