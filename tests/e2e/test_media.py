@@ -294,3 +294,32 @@ async def test_stickers_still_get_the_hint(bot: Application, tg: TelegramEmulato
     tg.push_update(tg.sticker_update())
     [hint] = await tg.wait_for("sendMessage")
     assert "photo, a voice message" in visible(hint)
+
+
+async def test_group_photo_replying_to_the_bot_is_answered(
+    bot: Application, tg: TelegramEmulator, oa: OpenAIEmulator
+) -> None:
+    tg.push_message("/ask@TestAiBot hi", chat_type="supergroup")
+    [first] = await tg.wait_for("sendMessage", not_preview)
+    reply_to = first.result["message_id"]
+    tg.push_update(tg.photo_update(RED, caption="like this?", chat_type="supergroup", reply_to_message_id=reply_to))
+    assert (await answered(tg, 2))[1] == "Echo: like this?"
+    assert oa.chat_images()[-1] == [uri(RED)]
+
+
+async def test_an_album_costs_one_ask_of_the_rate(
+    run_bot: RunBot, openai_settings: Settings, tg: TelegramEmulator, oa: OpenAIEmulator
+) -> None:
+    from bot.config import Rate
+
+    async with run_bot(changed(openai_settings, ask_rate=Rate(2, 3600))):
+        for update in tg.album_updates([RED, GREEN, BLUE], caption="one turn"):
+            tg.push_update(update)
+        await answered(tg, 1)
+        tg.push_message("second turn")
+        await answered(tg, 2)
+        tg.push_message("third turn")
+        calls = await tg.wait_for("sendMessage", count=3)
+    assert answers(tg)[:2] == ["Echo: one turn", "Echo: second turn"]
+    assert visible(calls[2]).startswith("Slow down a little: the limit is 2/h.")
+    assert len(oa.chat_messages) == 2
