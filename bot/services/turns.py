@@ -34,7 +34,9 @@ async def provider_messages(
         if fetch is None:
             raise MediaRefused(texts.no_vision(), "no provider can see images")
         asked = await _message(question, fetch, set(range(len(question.images))))
-        if any(part.get("type") == "text" and part["text"] == IMAGE_PLACEHOLDER for part in asked["content"]):
+        content = asked["content"]
+        seen = [part for part in content if part.get("type") == "image_url"] if isinstance(content, list) else []
+        if len(seen) < len(question.images):
             raise MediaRefused(texts.download_failed(), "an image of the question could not be downloaded")
         messages.append(asked)
     else:

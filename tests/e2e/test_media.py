@@ -323,3 +323,15 @@ async def test_an_album_costs_one_ask_of_the_rate(
     assert answers(tg)[:2] == ["Echo: one turn", "Echo: second turn"]
     assert visible(calls[2]).startswith("Slow down a little: the limit is 2/h.")
     assert len(oa.chat_messages) == 2
+
+
+async def test_a_photo_telegram_will_not_serve_is_refused_and_not_stored(
+    bot: Application, tg: TelegramEmulator, oa: OpenAIEmulator
+) -> None:
+    tg.fail_next("getFile", status=400, description="Bad Request: invalid file_id")
+    tg.push_update(tg.photo_update(RED, caption="what is it?"))
+    [refusal] = await tg.wait_for("sendMessage")
+    assert visible(refusal) == "I could not download that file from Telegram. Please send it again."
+    tg.push_message("hello")
+    await answered(tg, 2)
+    assert oa.chat_messages == [[{"role": "user", "content": "hello"}]]
