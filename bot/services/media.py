@@ -11,7 +11,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 
-from provider import AsyncGeneratorProvider, FallbackProvider, ProviderError
+from provider import AsyncGeneratorProvider, ProviderError
 from provider.image import sniff_image_mime
 
 from .. import texts
@@ -91,11 +91,8 @@ class MediaService:
 
     async def transcribe(self, audio: bytes, *, filename: str, mime: str) -> str:
         """The transcript from the chain's speech-to-text model; provider failures are refused politely."""
-        provider = self._provider
         try:
-            if isinstance(provider, FallbackProvider):
-                return await provider.transcribe(audio, filename=filename, mime=mime, **self._options)
-            return await provider.transcribe(audio, filename=filename, mime=mime, **self._options)
+            return await self._provider.transcribe(audio, filename=filename, mime=mime, **self._options)
         except NotImplementedError:
             raise MediaRefused(texts.transcription_off(), "no provider transcribes") from None
         except ProviderError as error:

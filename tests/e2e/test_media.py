@@ -4,16 +4,15 @@ receives (the exact image bytes, audio bytes and document text) and what the use
 from __future__ import annotations
 
 import base64
-import io
 from collections.abc import AsyncIterator
 
 import pytest
-from PIL import Image
 
 from bot.app import Application
 from bot.config import Settings
 from tests.emulators import AiChatsEmulator, TelegramEmulator, png_bytes
 from tests.emulators.openai import OpenAIEmulator, text_of
+from tests.pdfs import image_pdf, text_pdf
 from tests.settings import changed
 
 from .conftest import RunBot, not_preview, visible
@@ -25,38 +24,6 @@ RED, GREEN, BLUE = png_bytes(60, 40, (220, 0, 0)), png_bytes(60, 40, (0, 200, 0)
 
 def uri(image: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(image).decode()
-
-
-def text_pdf(text: str) -> bytes:
-    """A one-page PDF whose page shows `text` in Helvetica: real text that pypdf extracts."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % n + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
-
-
-def image_pdf() -> bytes:
-    """A scanned-looking PDF: one page that is only a picture."""
-    out = io.BytesIO()
-    Image.new("RGB", (200, 100), (250, 250, 250)).save(out, format="PDF")
-    return out.getvalue()
 
 
 @pytest.fixture
