@@ -16,6 +16,7 @@ from aiogram.enums import ChatType
 from aiogram.filters import Filter
 from aiogram.types import Message
 
+from .. import texts
 from ..config import Settings
 from ..replies import AnswerSender
 from ..services.albums import AlbumCollector
@@ -39,7 +40,7 @@ class MediaQuestion(Filter):
     """Passes a message with media (or an /ask replying to one) that is addressed to the bot, giving `request`."""
 
     async def __call__(
-        self, message: Message, bot: Bot, settings: Settings, albums: AlbumCollector
+        self, message: Message, bot: Bot, albums: AlbumCollector
     ) -> bool | dict[str, Any]:
         replied = message.reply_to_message
         if media_kind(message) is not None:
@@ -64,10 +65,7 @@ class MediaQuestion(Filter):
                     and part.reply_to_message.from_user.id == bot.id for part in [message, *parts])
         if not (private or args is not None or to_me):
             return False
-        prompt = clean_prompt(args if args is not None else said)
-        if len(prompt) > settings.max_prompt_chars:
-            return False
-        return {"request": MediaRequest(tuple(parts), prompt)}
+        return {"request": MediaRequest(tuple(parts), clean_prompt(args if args is not None else said))}
 
 
 async def ask_arguments(text: str, bot: Bot) -> str | None:
@@ -87,6 +85,9 @@ async def answer_media(
     message: Message, request: MediaRequest, bot: Bot, settings: Settings, media: MediaService,
     chat_service: ChatService, answers: AnswerSender,
 ) -> None:
+    if len(request.prompt) > settings.max_prompt_chars:
+        await message.reply(texts.too_long(len(request.prompt), settings.max_prompt_chars))
+        return
     try:
         question = await build_question(request, bot, media, settings)
     except MediaRefused as refused:

@@ -302,3 +302,13 @@ async def test_a_photo_telegram_will_not_serve_is_refused_and_not_stored(
     tg.push_message("hello")
     await answered(tg, 2)
     assert oa.chat_messages == [[{"role": "user", "content": "hello"}]]
+
+
+async def test_a_caption_over_max_prompt_chars_is_told_so(
+    run_bot: RunBot, openai_settings: Settings, tg: TelegramEmulator, oa: OpenAIEmulator
+) -> None:
+    async with run_bot(changed(openai_settings, max_prompt_chars=100)):
+        tg.push_update(tg.photo_update(RED, caption="x" * 150))
+        [refusal] = await tg.wait_for("sendMessage")
+    assert visible(refusal) == "That is too long: 150 characters; the limit is 100. Please shorten it."
+    assert oa.requests == []
