@@ -22,9 +22,9 @@ from .emulators import ROOT
 from .machine import describe, load
 from .table import Row, failed, render
 
-MEASURES = ("concurrency", "throughput", "history", "draw", "first_visible")
+MEASURES = ("concurrency", "throughput", "history", "draw", "first_visible", "vision")
 QUICK = MappingProxyType({"asks": 5, "latency": 0.1, "updates": 5, "rounds": 1, "conversations": 50, "turns": 20,
-                          "image_mb": 0.25, "samples": 2})
+                          "image_mb": 0.25, "samples": 2, "photo_mb": 0.25})
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -39,6 +39,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--turns", type=int, default=20, help="3: turns per conversation (the history limit)")
     parser.add_argument("--image-mb", type=float, default=8.0, help="4: size of the PNG /draw gets")
     parser.add_argument("--samples", type=int, default=20, help="5: /ask per chat type")
+    parser.add_argument("--photo-mb", type=float, default=9.5, help="6: size of the photo asked about")
     parser.add_argument("--record", type=Path, help="where to write the table (default bench/runs/<time>.md)")
     parser.add_argument("--default-collector", action="store_true",
                         help="1, 2: run our bot without the collector tuning bot/__main__.py opts into (bot/heap.py)")
@@ -57,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def plan(args: argparse.Namespace, workdir: Path) -> dict[str, tuple[str, Callable[[], Awaitable[list[Row]]]]]:
     """Each measure: its number in the issue and how to run it with the sizes asked for."""
-    from . import concurrency, draw, first_visible, history, throughput  # after main's import_aiogram_lazily
+    from . import concurrency, draw, first_visible, history, throughput, vision  # after import_aiogram_lazily
 
     return {
         "concurrency": ("1", lambda: concurrency.measure(
@@ -66,6 +67,7 @@ def plan(args: argparse.Namespace, workdir: Path) -> dict[str, tuple[str, Callab
         "history": ("3", lambda: history.measure(workdir, args.conversations, args.turns, not args.quick)),
         "draw": ("4", lambda: draw.measure(workdir, args.image_mb)),
         "first_visible": ("5", lambda: first_visible.measure(workdir, args.samples)),
+        "vision": ("6", lambda: vision.measure(workdir, args.photo_mb)),
     }
 
 

@@ -16,6 +16,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from tests.emulators import AiChatsEmulator, ApiCall, TelegramEmulator
+from tests.emulators.openai import OpenAIEmulator
 
 from .emulators import BOT_ID, TOKEN, Arrivals, Knobs, Send
 
@@ -68,8 +69,25 @@ def noise_png(size: int) -> bytes:
 class _Server:
     """The emulator process's side: one command at a time from the pipe, the HTTP servers meanwhile."""
 
-    def __init__(self, tg: _Telegram, ai: AiChatsEmulator) -> None:
-        self.tg, self.ai = tg, ai
+    def __init__(self, tg: _Telegram, ai: AiChatsEmulator, oa: OpenAIEmulator) -> None:
+        self.tg, self.ai, self.oa = tg, ai, oa
+
+    async def photo(self, chat_id: int, size: int, seconds: float) -> dict[str, Any]:
+        """Send a noise photo of about `size` bytes with a caption; wait for the answer. The bot must be on
+        the OpenAI emulator; returns the photo's size and whether the model got its exact bytes."""
+        import base64
+
+        image = noise_png(size)
+        self.oa.requests.clear()
+        arrivals = self.tg.watch(("sendMessage",), {chat_id}, "Echo: describe", 0.0)
+        self.tg.push_update(self.tg.photo_update(image, caption="describe", chat_id=chat_id, user_id=chat_id))
+        arrivals.pushed_at = time.monotonic()
+        await asyncio.wait_for(self.tg.done.wait(), seconds)
+        urls = [p["image_url"]["url"] for m in self.oa.chat_messages[-1] if isinstance(m["content"], list)
+                for p in m["content"] if p.get("type") == "image_url"]
+        exact = urls[-1] == "data:image/png;base64," + base64.b64encode(image).decode() if urls else False
+        return {"image": len(image), "exact": exact, "wrong": arrivals.wrong,
+                "delay": arrivals.wall}
 
     async def configure(self, knobs: Knobs) -> int:
         """Apply `knobs`; return the size of the image /draw will get."""
@@ -119,9 +137,13 @@ class _Server:
 
 async def _serve(conn: Connection) -> None:
     loop = asyncio.get_running_loop()
-    async with _Telegram(token=TOKEN, bot_username="BenchBot", bot_id=BOT_ID) as tg, AiChatsEmulator() as ai:
-        server = _Server(tg, ai)
-        conn.send((tg.base_url, ai.base_url))
+    async with (
+        _Telegram(token=TOKEN, bot_username="BenchBot", bot_id=BOT_ID) as tg,
+        AiChatsEmulator() as ai,
+        OpenAIEmulator() as oa,
+    ):
+        server = _Server(tg, ai, oa)
+        conn.send((tg.base_url, ai.base_url, oa.base_url))
         while True:
             try:
                 name, kwargs = await loop.run_in_executor(None, conn.recv)

@@ -75,9 +75,9 @@ class Arrivals:
 class EmulatorProcess:
     """The parent's handle: `await emu.burst(...)` runs the command in the emulator process."""
 
-    def __init__(self, conn: Connection, tg_url: str, ai_url: str) -> None:
+    def __init__(self, conn: Connection, tg_url: str, ai_url: str, oa_url: str = "") -> None:
         self._conn = conn
-        self.tg_url, self.ai_url = tg_url, ai_url
+        self.tg_url, self.ai_url, self.oa_url = tg_url, ai_url, oa_url
         self._lock = asyncio.Lock()
 
     async def _call(self, name: str, **kwargs: Any) -> Any:
@@ -99,6 +99,11 @@ class EmulatorProcess:
         timeout: float = 60.0,  # noqa: ASYNC109  (a deadline inside the emulator process)
     ) -> Arrivals:
         result: Arrivals = await self._call("burst", sends=sends, methods=methods, expect=expect, seconds=timeout)
+        return result
+
+    async def photo(self, chat_id: int, size: int, timeout: float = 60.0) -> dict[str, Any]:  # noqa: ASYNC109
+        """A photo with a caption of about `size` bytes to `chat_id`, answered (needs PROVIDERS=openai)."""
+        result: dict[str, Any] = await self._call("photo", chat_id=chat_id, size=size, seconds=timeout)
         return result
 
     async def reset(self) -> None:
@@ -125,8 +130,8 @@ async def emulator_process(knobs: Knobs | None = None) -> AsyncIterator[Emulator
     try:
         if not await loop.run_in_executor(None, conn.poll, 30):
             raise RuntimeError("the emulator process did not start within 30 s")
-        tg_url, ai_url = conn.recv()
-        emu = EmulatorProcess(conn, tg_url, ai_url)
+        tg_url, ai_url, oa_url = conn.recv()
+        emu = EmulatorProcess(conn, tg_url, ai_url, oa_url)
         if knobs is not None:
             await emu.configure(knobs)
         yield emu

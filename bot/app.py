@@ -28,12 +28,14 @@ from .middlewares import setup_guards
 from .middlewares.inflight import InFlight
 from .replies import AnswerSender, StreamingOptions
 from .services.admins import ChatAdmins
+from .services.albums import AlbumCollector
 from .services.cancel import Cancellations
 from .services.chat import ChatService
 from .services.draw_jobs import DrawMemory, DrawQueue
 from .services.images import ImageService
 from .services.limits import RequestLimiter, limit_storage
 from .services.locks import ConversationLocks, KeyedLocks
+from .services.media import MediaService
 from .services.providers import build_chain
 from .services.status import StatusService
 from .storage import HistoryStore, open_store
@@ -107,7 +109,10 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
             chat_service=ChatService(
                 provider, store, locks=locks, provider_options=options, slots=slots,
                 system_prompt=settings.providers.system_prompt, cancels=cancels,
+                history_images=settings.history_images,
             ),
+            media=MediaService(provider, max_image_bytes=settings.max_image_bytes, provider_options=options),
+            albums=AlbumCollector(),
             image_service=ImageService(provider, provider_options=options, slots=slots),
             draw_queue=DrawQueue(),
             draw_memory=DrawMemory(),

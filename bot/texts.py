@@ -45,6 +45,9 @@ def help_text(username: str) -> str:
         "/model — which model providers answer, and whether they are healthy\n"
         "/help — this message\n\n"
         "In a private chat you can also just write to me, and reply to any of my answers to go on.\n\n"
+        "<b>Photos, voice and files</b>\n"
+        "Send a photo (or an album) with a question in its caption, a voice or audio message, or a text or PDF "
+        "document: I read it and answer. In groups, put /ask in the caption or reply /ask to it.\n\n"
         "<b>In groups</b>\n"
         "Everyone in a group (or forum topic) shares one conversation. Address commands to me as "
         "/ask@{username} or reply to one of my messages: with privacy mode on, that is all Telegram shows me."
@@ -93,7 +96,7 @@ def edit_needs_photo() -> str:
     return _("I can only edit photos. Reply with /draw to a photo, or send /draw without a reply.")
 
 
-def photo_too_large(limit_bytes: int) -> str:
+def edit_source_too_large(limit_bytes: int) -> str:
     return _("That picture is too large for me to edit (the limit is {size} MB).").format(
         size=number(max(1, limit_bytes // (1024 * 1024)))
     )
@@ -137,7 +140,92 @@ def draw_unavailable() -> str:
 
 
 def text_only() -> str:
-    return _("I can only read text. Send me a question, or use /draw to get a picture.")
+    return _(
+        "I can't read this kind of message. Send me text, a photo, a voice message or a text or PDF document, "
+        "or use /draw to get a picture."
+    )
+
+
+def describe_picture() -> str:
+    """The question asked about a photo sent without one."""
+    return _("What is in this picture?")
+
+
+def summarise_document() -> str:
+    """The question asked about a document sent without one."""
+    return _("Summarise this document.")
+
+
+def document_header(name: str) -> str:
+    """Introduces a document's text in the conversation (the model reads it; not HTML)."""
+    return _("Document {name}:").format(name=name)
+
+
+def no_vision() -> str:
+    return _("None of the configured models can see images, so I can't answer about pictures here.")
+
+
+def photo_too_large(limit: int) -> str:
+    return _("This photo is too large for me: the limit is {size} MB.").format(size=number(limit // (1024 * 1024)))
+
+
+def file_too_big(limit: int) -> str:
+    return _("This file is too big: Telegram lets bots download files up to {size} MB.").format(
+        size=number(limit // (1024 * 1024))
+    )
+
+
+def download_failed() -> str:
+    return _("I could not download that file from Telegram. Please send it again.")
+
+
+def transcription_off() -> str:
+    return _("I can't listen to voice messages here: speech recognition is not set up. Please write instead.")
+
+
+def transcription_failed(error: ProviderError | str) -> str:
+    reason = escape(error if isinstance(error, str) else error.reason)
+    return _("I could not transcribe that: {reason}. Try again later, or write instead.").format(reason=reason)
+
+
+def nothing_heard() -> str:
+    return _("I could not make out any words in that recording.")
+
+
+def transcript(text: str) -> str:
+    """The recognised speech, quoted (cut to a few lines), before the answer to it."""
+    shown = text if len(text) <= 300 else text[:299].rstrip() + "…"
+    return _("🎤 I heard:") + f"\n<blockquote>{escape(shown)}</blockquote>"
+
+
+def document_unsupported(name: str) -> str:
+    return _(
+        "I can't read {name}: I understand text files (.txt, .md, .csv, .json, .py and the like) and PDFs."
+    ).format(name=f"<code>{escape(name)}</code>")
+
+
+def document_encrypted(name: str) -> str:
+    return _("{name} is password-protected, so I can't read it.").format(name=f"<code>{escape(name)}</code>")
+
+
+def document_no_text(name: str) -> str:
+    return _("I found no text in {name} (a scanned PDF holds only pictures). Send it as photos instead.").format(
+        name=f"<code>{escape(name)}</code>"
+    )
+
+
+def document_undecodable(name: str) -> str:
+    return _("I can't read {name}: it is not UTF-8 or UTF-16 text.").format(name=f"<code>{escape(name)}</code>")
+
+
+def document_unreadable(name: str) -> str:
+    return _("I can't read {name}: the file seems damaged.").format(name=f"<code>{escape(name)}</code>")
+
+
+def document_cut(limit: int, length: int) -> str:
+    return _(
+        "The document is long: I read only its first {limit} characters of {length}."
+    ).format(limit=number(limit), length=number(length))
 
 
 def internal_error() -> str:

@@ -46,6 +46,8 @@ class AsyncGeneratorProvider:
     models: list[str] = []  # noqa: RUF012 - g4f shape: read per class and per chain instance
     image_model: str | None = None
     image_edit_model: str | None = None  # edits an ``image=ImageData(...)`` given with this model; None: cannot
+    supports_vision: bool = False  # sees images in content parts; blind providers get "[image]"
+    transcribe_model: str | None = None  # a speech-to-text model: then ``transcribe`` works
 
     @classmethod
     def _subclass(cls, **attributes: Any) -> type[Self]:
@@ -59,6 +61,11 @@ class AsyncGeneratorProvider:
     ) -> AsyncIterator[str | ImageResponse]:
         """Stream the answer: text chunks as they arrive, or ``ImageResponse`` items for image models."""
         raise NotImplementedError(f"{cls.__name__} does not implement create_async_generator")
+
+    @classmethod
+    async def transcribe(cls, audio: bytes, *, filename: str, mime: str, **kwargs: Any) -> str:
+        """The text spoken in ``audio``; only providers with a ``transcribe_model`` implement it."""
+        raise NotImplementedError(f"{cls.__name__} cannot transcribe audio")
 
     @classmethod
     async def create_async(cls, model: str, messages: Messages, **kwargs: Any) -> str:

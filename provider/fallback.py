@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from .base import AsyncGeneratorProvider, ClosableStream, collect_answer
+from .content import has_images
 from .errors import ProviderError, ProviderResponseError
 from .types import ImageResponse, Messages
 
@@ -198,6 +199,8 @@ class FallbackProvider(AsyncGeneratorProvider):
         self.image_edit_model = next((p.image_edit_model for p in self.providers if p.image_edit_model), None)
         self.models = list(dict.fromkeys(model for p in self.providers for model in p.models))
         self.working = any(p.working for p in self.providers)
+        self.supports_vision = any(p.supports_vision for p in self.providers)
+        self.transcribe_model = next((p.transcribe_model for p in self.providers if p.transcribe_model), None)
         if self.default_model in self._image_models:
             raise ValueError(f"the chat model {self.default_model!r} is also an image model in this chain")
 
@@ -228,6 +231,10 @@ class FallbackProvider(AsyncGeneratorProvider):
         if not members:
             can = "edit" if editing else "draw"
             raise ProviderResponseError(f"no configured provider can {can} images", provider=self.label)
+        if not images and has_images(messages[-1:]):  # a question about a picture: only members that see it
+            members = [m for m in members if m.provider.supports_vision]
+            if not members:
+                raise ProviderResponseError("no configured provider can see images", provider=self.label)
         failures: list[tuple[str, ProviderError]] = []
         for member in members:
             health = member.health(capability)
@@ -275,6 +282,23 @@ class FallbackProvider(AsyncGeneratorProvider):
     ) -> str:
         """The whole answer as one string, or for an image the first image's data URI."""
         return await collect_answer(self.create_async_generator(model, messages, **kwargs), label=self.label)
+
+    async def transcribe(self, audio: bytes, *, filename: str, mime: str, **kwargs: Any) -> str:  # type: ignore[override]
+        """The text of ``audio`` from the first member with a ``transcribe_model`` that answers.
+
+        Raises ``NotImplementedError`` when no member can transcribe, else ``AllProvidersFailedError``.
+        """
+        members = [m for m in self._members if m.provider.transcribe_model]
+        if not members:
+            raise NotImplementedError("no provider in the chain can transcribe audio")
+        failures: list[tuple[str, ProviderError]] = []
+        for member in members:
+            try:
+                return await member.provider.transcribe(audio, filename=filename, mime=mime, **kwargs)
+            except ProviderError as error:
+                logger.warning("%s could not transcribe: %s", member.label, error)
+                failures.append((member.label, error))
+        raise AllProvidersFailedError(failures, provider=self.label)
 
     def status(self) -> list[ProviderStatus]:
         """Each member's breaker states and counters, in chain order."""

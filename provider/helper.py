@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
+from .content import content_text
 from .types import Messages
 
 
@@ -11,13 +12,15 @@ def format_prompt(messages: Messages) -> str:
     """Flatten a chat history into one prompt, exactly as g4f's ``format_prompt`` does.
 
     A single message is sent unchanged; otherwise each message with content becomes ``"Role: content"``
-    and ``"Assistant:"`` invites the model to answer.
+    and ``"Assistant:"`` invites the model to answer. Content parts (images) are flattened to their text,
+    each picture as ``[image]``.
     """
     if not messages:
         raise ValueError("messages must not be empty")
     if len(messages) == 1:
-        return messages[0]["content"]
-    lines = [f"{message['role'].capitalize()}: {message['content']}" for message in messages if message["content"]]
+        return content_text(messages[0]["content"])
+    texts = [(str(message["role"]), content_text(message["content"])) for message in messages]
+    lines = [f"{role.capitalize()}: {text}" for role, text in texts if text]
     return "\n".join(lines) + "\nAssistant:"
 
 

@@ -16,7 +16,9 @@ from typing import Any, ClassVar
 
 import aiohttp
 
+from . import transcription
 from .base import AsyncGeneratorProvider, HostLabel
+from .content import json_body, without_images
 from .errors import ProviderResponseError
 from .helper import ApiKey, is_http_url, safe_url
 from .http import (
@@ -60,6 +62,8 @@ class OpenAICompatible(AsyncGeneratorProvider):
     image_model: str | None = "dall-e-3"
     image_edit_model: str | None = "gpt-image-1"
     api_key: ClassVar[ApiKey | None] = None
+    supports_vision: bool = True
+    transcribe_model: str | None = None
 
     @classmethod
     def configure(
@@ -70,12 +74,15 @@ class OpenAICompatible(AsyncGeneratorProvider):
         image_model: str | None = "dall-e-3",
         label: str | None = None,
         image_edit_model: str | None = None,
+        vision: bool = True,
+        transcribe_model: str | None = None,
     ) -> type[OpenAICompatible]:
         """A subclass aimed at one server, e.g. ``configure("http://127.0.0.1:11434/v1", image_model=None)``.
 
         ``base_url`` ends before ``/chat/completions`` (usually in ``/v1``); ``image_model=None`` makes the
         provider chat-only; ``image_edit_model`` (None: no editing) edits images; ``label`` names
-        it in errors (default: the host, with its port if given).
+        it in errors (default: the host, with its port if given); ``vision=False`` flattens images to
+        ``[image]`` for text-only models; ``transcribe_model`` (e.g. ``whisper-1``) turns on :meth:`transcribe`.
         """
         base = base_url.strip().rstrip("/")
         if not is_http_url(base):
@@ -95,6 +102,8 @@ class OpenAICompatible(AsyncGeneratorProvider):
             image_model=image_model,
             image_edit_model=(image_edit_model or "").strip() or None,
             label=label or HostLabel(with_port=True),
+            supports_vision=vision,
+            transcribe_model=(transcribe_model or "").strip() or None,
         )
 
     @classmethod
@@ -147,12 +156,14 @@ class OpenAICompatible(AsyncGeneratorProvider):
                     yield item
             return
         endpoint = f"{cls.url}/chat/completions"
-        payload = {"model": model or cls.default_model, "messages": messages, "stream": True}
-        body = json.dumps(payload).encode()
-        logger.debug("POST %s (model %r, %d bytes)", safe_url(endpoint), payload["model"], len(body))
+        sent = messages if cls.supports_vision else without_images(messages)
+        payload = {"model": model or cls.default_model, "messages": sent, "stream": True}
+        body = json_body(payload)  # images are megabytes: no extra copies of them
+        length = len(body) if isinstance(body, bytes) else body.size
+        logger.debug("POST %s (model %r, %d bytes)", safe_url(endpoint), payload["model"], length)
         post_options: dict[str, Any] = {
             "data": body,
-            "headers": cls.build_headers(stream=True),
+            "headers": {**cls.build_headers(stream=True), "content-length": str(length)},
             "proxy": proxy,
             "timeout": request_timeout,
             "explain": functools.partial(explain_error, key=cls.api_key),
@@ -207,6 +218,32 @@ class OpenAICompatible(AsyncGeneratorProvider):
                 per_request=images_per_request(model),
             )
         yield ImageResponse(files=files, alt=prompt)
+
+    @classmethod
+    async def transcribe(
+        cls,
+        audio: bytes,
+        *,
+        filename: str,
+        mime: str,
+        session: aiohttp.ClientSession | None = None,
+        timeout: aiohttp.ClientTimeout | float | None = None,  # noqa: ASYNC109 - per-request, part of the API
+        proxy: str | None = None,
+        language: str | None = None,
+        **kwargs: Any,
+    ) -> str:
+        """``POST /audio/transcriptions`` with ``transcribe_model``: the text spoken in ``audio``."""
+        if cls.transcribe_model is None:
+            raise NotImplementedError(f"{cls.__name__} has no transcribe_model")
+        headers = {"accept": "application/json"}
+        if cls.api_key is not None:
+            headers["authorization"] = cls.api_key.bearer()
+        return await transcription.transcribe(
+            f"{cls.url}/audio/transcriptions", audio, model=cls.transcribe_model, filename=filename, mime=mime,
+            label=cls.label, headers=headers, explain=functools.partial(explain_error, key=cls.api_key),
+            refused="the API key" if cls.api_key is not None else "access without an API key",
+            language=language, session=session, timeout=timeout, proxy=proxy,
+        )
 
     @classmethod
     async def _stream_chat(

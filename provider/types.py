@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-Messages = list[dict[str, str]]
-"""A chat history, e.g. ``[{"role": "user", "content": "Hi"}]``."""
+Messages = list[dict[str, Any]]
+"""A chat history, e.g. ``[{"role": "user", "content": "Hi"}]``; a content may also be a list of OpenAI-style
+parts (text and ``image_url``), see ``provider.content``."""
 
 _DATA_URI = re.compile(r"data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[\w-]+=[^;,]*)*;base64,", re.ASCII)
 

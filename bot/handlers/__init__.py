@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from . import ask, cancel, draw, errors, fallback, model, reset, start, stats
+from . import ask, cancel, draw, errors, fallback, media, model, reset, start, stats
 
 
 def build_router() -> Router:
@@ -12,6 +12,7 @@ def build_router() -> Router:
     router = Router(name="handlers")
     router.include_routers(
         start.build_router(),
+        media.build_router(),  # before ask: "/ask" replying to a photo or a document is a media question
         ask.build_router(),
         draw.build_router(),
         cancel.build_router(),

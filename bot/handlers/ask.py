@@ -6,6 +6,7 @@ refuses (nothing to ask, or too long) falls through to `explain_prompt`, which c
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 
@@ -23,7 +24,9 @@ from ..conversation import conversation_key, topic_id
 from ..filters import Prompt
 from ..replies import AnswerSender
 from ..services.chat import ChatService, TurnCancelled
+from ..services.inputs import Question
 from ..services.locks import ConversationBusy
+from ..services.media import MediaRefused, MediaService
 from ..services.prompts import clean_prompt
 
 logger = logging.getLogger(__name__)
@@ -58,7 +61,11 @@ async def explain_prompt(message: Message, settings: Settings, command: CommandO
         await message.reply(texts.ask_usage())
 
 
-async def answer_question(message: Message, prompt: str, chat_service: ChatService, answers: AnswerSender) -> None:
+async def answer_question(
+    message: Message, prompt: str | Question, chat_service: ChatService, answers: AnswerSender,
+    media: MediaService | None = None,
+) -> None:
+    """One turn, whatever the input was (text here; photos, voice, documents from handlers/media.py)."""
     async def deliver_with_typing(chunks: AsyncIterator[str]) -> str:
         assert message.bot is not None
         async with ChatActionSender.typing(bot=message.bot, chat_id=message.chat.id,
@@ -66,11 +73,15 @@ async def answer_question(message: Message, prompt: str, chat_service: ChatServi
             return await answers.deliver(message, chunks)
 
     try:
+        images = functools.partial(media.image_uri, message.bot) if media is not None and message.bot else None
         await chat_service.ask(conversation_key(message), prompt, deliver_with_typing,
-                               on_queued=lambda: message.reply(texts.queued()))
+                               on_queued=lambda: message.reply(texts.queued()), images=images)
     except TurnCancelled:  # parts already sent stay on screen: say that the answer ends there
         logger.info("chat=%s: answer cancelled by the user", message.chat.id)
         await message.reply(texts.cancelled())
+    except MediaRefused as refused:  # e.g. the photo asked about can no longer be downloaded
+        logger.info("chat=%s: input refused: %s", message.chat.id, refused.why)
+        await message.reply(refused.reply)
     except ConversationBusy as error:
         logger.warning("chat=%s: conversation busy: %s", message.chat.id, error)
         await message.reply(texts.conversation_busy())

@@ -95,7 +95,7 @@ async def draw(
         size = pick_size(replied.photo, settings.max_image_bytes)
         if size is None:
             logger.info("chat=%s: photo to edit is over %d bytes", message.chat.id, settings.max_image_bytes)
-            await message.reply(texts.photo_too_large(settings.max_image_bytes))
+            await message.reply(texts.edit_source_too_large(settings.max_image_bytes))
             return
         source = size.file_id
     elif replied is not None and any(getattr(replied, kind) is not None for kind in NOT_EDITABLE):
@@ -160,7 +160,7 @@ async def perform(target: Message, drawing: Drawing, tools: Tools) -> None:
     except PhotoUnavailable as error:
         logger.warning("chat=%s: picture to edit unavailable: %s", target.chat.id, error)
         limit = tools.settings.max_image_bytes
-        await target.reply(texts.photo_too_large(limit) if error.too_large else texts.photo_download_failed())
+        await target.reply(texts.edit_source_too_large(limit) if error.too_large else texts.photo_download_failed())
     except SourceImageError as error:
         logger.warning("chat=%s: %s", target.chat.id, error)
         await target.reply(texts.photo_unreadable())

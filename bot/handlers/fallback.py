@@ -1,4 +1,5 @@
-"""What nothing else handled: unknown commands and non-text messages get a hint where that is welcome."""
+"""What nothing else handled: unknown commands, and in private chats what the bot cannot read (stickers,
+videos, locations…), get a hint where that is welcome."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from .. import texts
 def build_router() -> Router:
     router = Router(name="fallback")
     router.message.register(unknown_command, F.text.startswith("/"))
-    router.message.register(not_text, F.chat.type == ChatType.PRIVATE, ~F.text)
+    router.message.register(not_understood, F.chat.type == ChatType.PRIVATE, ~F.text)
     return router
 
 
@@ -28,5 +29,5 @@ async def unknown_command(message: Message, bot: Bot) -> None:
     await message.reply(texts.unknown_command(name))
 
 
-async def not_text(message: Message) -> None:
+async def not_understood(message: Message) -> None:
     await message.reply(texts.text_only())

@@ -13,7 +13,9 @@ from provider import AsyncGeneratorProvider
 
 from ..storage import ConversationKey, HistoryStore, Turn
 from .cancel import Cancellations, TurnCancelled
+from .inputs import Question, as_question
 from .locks import ConversationLocks, KeyedLocks
+from .turns import FetchImage, provider_messages
 
 __all__ = ["ChatService", "Deliver", "Notify", "TurnCancelled"]
 
@@ -37,7 +39,9 @@ class ChatService:
         system_prompt: str | None = None,
         queue_notice_after: float = 0.5,
         cancels: Cancellations | None = None,
+        history_images: int = 2,
     ) -> None:
+        self._history_images = history_images
         self._queue_notice_after = queue_notice_after
         self._provider = provider
         self._options = provider_options or {}
@@ -51,20 +55,31 @@ class ChatService:
         self._running: set[ConversationKey] = set()  # conversations whose answer is being delivered
 
     async def ask(
-        self, key: ConversationKey, question: str, deliver: Deliver, *, on_queued: Notify | None = None
+        self,
+        key: ConversationKey,
+        question: Question | str,
+        deliver: Deliver,
+        *,
+        on_queued: Notify | None = None,
+        images: FetchImage | None = None,
     ) -> str:
         """Run one turn of `key`'s conversation; turns of one conversation never interleave.
 
         Whatever `deliver` or the provider raises propagates and nothing is stored, so a failed,
         cancelled or undelivered answer never enters the history as if the model had said it.
+        `images` fetches a file id's data URI (photos of the question and of recent turns); without it, or
+        for a provider that cannot see, images are "[image]".
         """
+        asked = as_question(question)
+        turn = Turn("user", asked.text, asked.images)
+        fetch = images if self._provider.supports_vision else None
         async with self._turn(key, on_queued):
             history = await self._store.get(key)
-            messages = [*self._system, *(turn.as_message() for turn in history)]
-            messages.append({"role": "user", "content": question})
+            messages = [*self._system, *await provider_messages(
+                history, turn, fetch, history_images=self._history_images)]
             async with aclosing(self._stream(messages)) as stream:  # a stream left unfinished frees its slot
                 answer = await self._run(key, deliver(stream))
-            await self._store.append(key, [Turn("user", question), Turn("assistant", answer)])
+            await self._store.append(key, [turn, Turn("assistant", answer)])
         logger.info("chat=%s thread=%s: answered (%d history turns, %d chars)",
                     key.chat_id, key.thread_id, len(history), len(answer))
         return answer
@@ -122,7 +137,7 @@ class ChatService:
         finally:
             self._running.discard(key)
 
-    async def _stream(self, messages: list[dict[str, str]]) -> AsyncGenerator[str, None]:
+    async def _stream(self, messages: list[dict[str, Any]]) -> AsyncGenerator[str, None]:
         """The provider's text chunks. A slot is held only while the provider streams, not while the
         answer is sent: a chat waiting out Telegram's flood control must not hold up every other chat."""
         async with self._slots:

@@ -21,6 +21,8 @@ def build_chain(settings: Settings) -> FallbackProvider:
                     model=config.openai_model,
                     image_model=config.openai_image_model,
                     image_edit_model=config.openai_image_edit_model,
+                    vision=config.openai_vision,
+                    transcribe_model=config.openai_transcribe_model,
                 )
             )
     return FallbackProvider(members)

@@ -64,10 +64,11 @@ CASES = [
     Case("ask addressed to another bot", ask("/ask@OtherBot hi"), None),
     Case("edited message", lambda tg: tg.push_update(tg.message_update("/ask edited", edited=True, message_id=1)),
          None),
-    Case("photo without caption", lambda tg: tg.push_update(tg.photo_update()), texts.text_only()),
+    # ai-chats.org alone can neither see nor listen: a photo or a voice message is told so (no request)
+    Case("photo without caption", lambda tg: tg.push_update(tg.photo_update()), texts.no_vision()),
     Case("photo in a group", lambda tg: tg.push_update(tg.photo_update(**GROUP_CHAT)), None),
     Case("sticker", lambda tg: tg.push_update(tg.sticker_update()), texts.text_only()),
-    Case("voice", lambda tg: tg.push_update(tg.voice_update()), texts.text_only()),
+    Case("voice", lambda tg: tg.push_update(tg.voice_update()), texts.transcription_off()),
     Case("channel post", ask("/ask hi", chat_type="channel", chat_id=-100777), None),
     Case("unknown command", ask("/frobnicate now"), texts.unknown_command("frobnicate")),
     Case("unknown command in a group", ask("/frobnicate", **GROUP_CHAT), None),

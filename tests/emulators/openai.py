@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from aiohttp import BodyPartReader, MultipartReader, StreamReader, web
+from aiohttp import BodyPartReader, web
 
 from ._server import LocalServer, abort_connection
 from .aichats import AiRequest
@@ -48,6 +48,7 @@ MODEL_SIZES = {
     "dall-e-2": {"256x256", "512x512", "1024x1024"},
     "gpt-image-1": {"1024x1024", "1536x1024", "1024x1536", "auto"},
 }
+TRANSCRIPTIONS_PATH = "/v1/audio/transcriptions"
 ROLES = {"system", "developer", "user", "assistant", "tool"}
 _ERRORS = {
     400: ("invalid_request_error", None),
@@ -68,11 +69,27 @@ class OpenAIRequest(AiRequest):
     fields: dict[str, str] | None = None  # an edit's form fields (model, prompt, n, size, ...)
     image: bytes | None = None  # the image file an edit uploaded
     image_type: str | None = None
+    form: dict[str, Any] | None = None  # a multipart request's fields: str values, or (filename, type, bytes)
+
+
+def text_of(content: Any) -> str:
+    """A message's text: the string, or its text parts joined (image parts left out)."""
+    if isinstance(content, str):
+        return content
+    return "\n".join(p["text"] for p in content or () if isinstance(p, dict) and p.get("type") == "text")
+
+
+def image_urls(message: dict[str, Any]) -> list[str]:
+    """The ``image_url`` URLs of a message's content parts, in order."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return []
+    return [p["image_url"]["url"] for p in content or () if isinstance(p, dict) and p.get("type") == "image_url"]
 
 
 def default_responder(messages: list[dict[str, Any]]) -> str:
-    """``Echo: <last user message>``."""
-    users = [m.get("content") for m in messages if m.get("role") == "user"]
+    """``Echo: <last user message>`` (its text parts)."""
+    users = [text_of(m.get("content")) for m in messages if m.get("role") == "user"]
     return f"Echo: {users[-1] if users else ''}"
 
 
@@ -112,6 +129,7 @@ class OpenAIEmulator(LocalServer):
         self.image_mode: Literal["b64_json", "url"] = "b64_json"  # "url" answers with a URL served here
         self._faults: deque[Fault] = deque()
         self._files: dict[str, bytes] = {}
+        self.transcript = "what is the capital of France"  # what /audio/transcriptions hears
         self.app.middlewares.append(self._record)
         self.app.router.add_post(CHAT_PATH, self._chat)
         self.app.router.add_post(IMAGES_PATH, self._images)
@@ -119,6 +137,7 @@ class OpenAIEmulator(LocalServer):
         # An image request whose prompt is a key here is answered only once that event is set (a slow model).
         self.held_prompts: dict[str, asyncio.Event] = {}
         self.image_started = asyncio.Event()  # set when an image request arrives
+        self.app.router.add_post(TRANSCRIPTIONS_PATH, self._transcriptions)
         self.app.router.add_get("/v1/models", self._models)
         self.app.router.add_get("/files/{name}", self._file)
 
@@ -136,6 +155,15 @@ class OpenAIEmulator(LocalServer):
         return [r.messages for r in self.requests if r.type == "chat" and r.messages is not None]
 
     @property
+    def transcriptions(self) -> list[dict[str, Any]]:
+        """The form fields of each transcription request (``file`` as (filename, content type, bytes))."""
+        return [r.form for r in self.requests if r.type == "transcription" and r.form is not None]
+
+    def chat_images(self, request: int = -1) -> list[list[str]]:
+        """The image URLs of each message of a chat request (default: the last one)."""
+        return [image_urls(m) for m in self.chat_messages[request]]
+
+    @property
     def image_prompts(self) -> list[str]:
         return [r.prompt for r in self.requests if r.type == "image" and r.prompt is not None]
 
@@ -149,7 +177,8 @@ class OpenAIEmulator(LocalServer):
 
     @web.middleware
     async def _record(self, request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
-        body = await request.read()
+        form = await _read_form(request) if request.content_type == "multipart/form-data" else None
+        body = b"" if form is not None else await request.read()
         try:
             parsed: Any = json.loads(body) if body else None
         except ValueError:
@@ -157,7 +186,9 @@ class OpenAIEmulator(LocalServer):
         messages = parsed.get("messages") if isinstance(parsed, dict) else None
         prompt = parsed.get("prompt") if isinstance(parsed, dict) else None
         self.hits[request.path] += 1
-        kind = {CHAT_PATH: "chat", IMAGES_PATH: "image", EDITS_PATH: "edit"}.get(request.path)
+        kind = {CHAT_PATH: "chat", IMAGES_PATH: "image", EDITS_PATH: "edit", TRANSCRIPTIONS_PATH: "transcription"}.get(
+            request.path
+        )
         self.requests.append(
             OpenAIRequest(
                 request.method,
@@ -169,6 +200,7 @@ class OpenAIEmulator(LocalServer):
                 kind,
                 time.monotonic(),
                 messages=messages if isinstance(messages, list) else None,
+                form=form,
             )
         )
         if request.method == "POST":
@@ -311,22 +343,17 @@ class OpenAIEmulator(LocalServer):
         return await self._image_answer(self.requests[-1].json)
 
     async def _edits(self, request: web.Request) -> web.StreamResponse:
-        """``/images/edits``: a multipart form with an ``image`` file part; recorded field by field."""
+        """``/images/edits``: a multipart form with an ``image`` file part (read by the recorder), field by field."""
         self.image_started.set()
         recorded = self.requests[-1]
-        fields: dict[str, str] = {}
-        try:
-            reader = _multipart(request, recorded.body)
-            while (part := await reader.next()) is not None:
-                if not isinstance(part, BodyPartReader) or part.name is None:
-                    continue
-                if part.name in ("image", "image[]"):
-                    recorded.image = bytes(await part.read())
-                    recorded.image_type = part.headers.get("Content-Type")
-                else:
-                    fields[part.name] = await part.text()
-        except (ValueError, AssertionError, KeyError):
+        if recorded.form is None:
             return web.json_response(error_body(400, "Invalid multipart form."), status=400)
+        fields: dict[str, str] = {}
+        for name, value in recorded.form.items():
+            if name in ("image", "image[]") and isinstance(value, tuple):
+                recorded.image, recorded.image_type = value[2], value[1]
+            elif isinstance(value, str):
+                fields[name] = value
         recorded.fields = fields
         recorded.prompt = fields.get("prompt")
         fault = self._next_fault()
@@ -358,6 +385,19 @@ class OpenAIEmulator(LocalServer):
         for event in self.held_prompts.values():
             event.set()
 
+    async def _transcriptions(self, request: web.Request) -> web.StreamResponse:
+        """OpenAI's speech to text: multipart with ``file`` and ``model``; ``{"text": ...}`` back."""
+        fault = self._next_fault()
+        if (refusal := self._refusal(request, fault, lambda _: None)) is not None:
+            return refusal
+        form = self.requests[-1].form or {}
+        if not isinstance(form.get("model"), str) or not form["model"]:
+            return web.json_response(error_body(400, "you must provide a model parameter"), status=400)
+        upload = form.get("file")
+        if not isinstance(upload, tuple) or not upload[2]:
+            return web.json_response(error_body(400, "Could not parse multipart form"), status=400)
+        return web.json_response({"text": self.transcript})
+
     async def _models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]})
 
@@ -372,6 +412,37 @@ def _envelope(payload: Any, kind: str) -> dict[str, Any]:
     return {"id": "chatcmpl-emulated", "object": kind, "created": int(time.time()), "model": payload["model"]}
 
 
+async def _read_form(request: web.Request) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader) or part.name is None:
+            continue
+        data = await part.read()
+        if part.filename is not None:
+            fields[part.name] = (part.filename, part.headers.get("Content-Type"), bytes(data))
+        else:
+            fields[part.name] = bytes(data).decode()
+    return fields
+
+
+def _valid_content(content: Any) -> bool:
+    """A string, or a list of text / image_url parts (an image's URL a data URI or http(s))."""
+    if isinstance(content, str):
+        return True
+    if not isinstance(content, list) or not content:
+        return False
+    for part in content:
+        if not isinstance(part, dict):
+            return False
+        if part.get("type") == "text" and isinstance(part.get("text"), str):
+            continue
+        url = (part.get("image_url") or {}).get("url") if part.get("type") == "image_url" else None
+        if not isinstance(url, str) or not url.startswith(("data:image/", "http://", "https://")):
+            return False
+    return True
+
+
 def _validate_chat(payload: Any) -> str | None:
     """Refuse what the real API refuses, so a provider that drifts fails loudly."""
     if not isinstance(payload, dict):
@@ -384,8 +455,8 @@ def _validate_chat(payload: Any) -> str | None:
     for i, message in enumerate(messages):
         if not isinstance(message, dict) or message.get("role") not in ROLES:
             return f"Invalid value for 'messages[{i}].role'"
-        if not isinstance(message.get("content"), str):
-            return f"Invalid type for 'messages[{i}].content': expected a string"
+        if not _valid_content(message.get("content")):
+            return f"Invalid type for 'messages[{i}].content': expected a string or an array of content parts"
     if not isinstance(payload.get("stream", False), bool):
         return "Invalid type for 'stream': expected a boolean"
     return None
@@ -440,9 +511,3 @@ def _validate_edit_fields(recorded: OpenAIRequest) -> Callable[[Any], str | None
     return validate
 
 
-def _multipart(request: web.Request, body: bytes) -> MultipartReader:
-    """A reader over the request's body, which the recording middleware has already read."""
-    stream = StreamReader(request.protocol, 2**16, loop=asyncio.get_running_loop())
-    stream.feed_data(body)
-    stream.feed_eof()
-    return MultipartReader(request.headers, stream)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 MB = 1024 * 1024
 MAX_PHOTO = 10 * MB
 MAX_DOCUMENT = 50 * MB
+MAX_BOT_DOWNLOAD = 20 * MB  # getFile refuses bigger files to bots (a local Bot API server does not)
 PHOTO_BOUNDS = (90, 320, 800, 1280, 2560)  # Telegram's s/m/x/y/w thumbnail sizes
 
 
@@ -185,6 +186,8 @@ async def get_file(tg: TelegramEmulator, call: ApiCall) -> dict[str, Any]:
     stored = tg.store.files.get(str(call.params.get("file_id", "")))
     if stored is None:
         raise bad_request("invalid file_id")
+    if len(stored.data) > MAX_BOT_DOWNLOAD:
+        raise bad_request("file is too big")
     return file_object(stored)
 
 

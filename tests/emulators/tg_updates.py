@@ -176,6 +176,32 @@ class UpdateBuilders:
         sizes = photo_sizes(self.store, data, width, height)
         return self.message_update(caption=caption, content={"photo": sizes}, **kwargs)
 
+    def album_updates(
+        self, images: list[bytes], *, caption: str | None = None, group_id: str = "13571113", **kwargs: Any
+    ) -> list[dict[str, Any]]:
+        """An album: one photo message per image, sharing ``media_group_id``; the caption on the first."""
+        updates = []
+        for n, image in enumerate(images):
+            update = self.photo_update(image, caption=caption if n == 0 else None, **kwargs)
+            update["message"]["media_group_id"] = group_id
+            updates.append(update)
+        return updates
+
+    def audio_update(
+        self, data: bytes, *, kind: Literal["audio", "video_note"] = "audio", file_name: str = "song.mp3",
+        mime_type: str = "audio/mpeg", caption: str | None = None, **kwargs: Any,
+    ) -> dict[str, Any]:
+        """An audio file or a round video note (``kind``)."""
+        ext = "mp4" if kind == "video_note" else file_name.rsplit(".", 1)[-1]
+        stored = self.store.add_file(data, kind, ext, mime_type=mime_type)
+        media: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                                 "duration": 3, "file_size": len(data)}
+        if kind == "video_note":
+            media["length"] = 240
+        else:
+            media.update(file_name=file_name, mime_type=mime_type)
+        return self.message_update(caption=caption, content={kind: media}, **kwargs)
+
     def sticker_update(self, emoji: str = "👍", **kwargs: Any) -> dict[str, Any]:
         stored = self.store.add_file(png_bytes(512, 512), "sticker", "webp")
         sticker = {

@@ -39,7 +39,7 @@ def test_public_names() -> None:
         "ProviderRateLimitError", "ProviderResponseError", "ProviderTimeoutError", "format_prompt",
         "CapabilityStatus", "ProviderContextLengthError", "ImageData",
     }  # fmt: skip
-    assert Messages == list[dict[str, str]]
+    assert Messages == list[dict[str, Any]]  # a content may be a string or a list of parts (provider.content)
 
 
 def test_aichats_class_attributes() -> None:
