@@ -77,10 +77,10 @@ async def test_a_reply_to_a_photo_edits_exactly_that_photo(
 async def test_without_an_editing_provider_a_reply_is_refused_and_plain_draw_works(
     app: Any, tg: TelegramEmulator, ai: AiChatsEmulator
 ) -> None:
-    photo_id = photo_message(tg, png_bytes(100, 100))
-    tg.push_message("/draw make it night", reply_to_message_id=photo_id)
+    photo_id = photo_message(tg, png_bytes(100, 100), **IN_GROUP)  # in a group: a photo alone is not a question
+    tg.push_message("/draw make it night", reply_to_message_id=photo_id, **IN_GROUP)
     [refusal] = await tg.wait_for("sendMessage")
-    tg.push_message("/draw a fox")
+    tg.push_message("/draw a fox", **IN_GROUP)
     [photo] = await tg.wait_for("sendPhoto")
 
     assert refusal.params["text"] == texts.edit_unavailable()
@@ -274,7 +274,7 @@ async def test_hostile_edits_get_clear_replies_and_the_bot_lives_on(
         [fine] = await tg.wait_for("sendPhoto")
 
     assert not_a_photo == visible(texts.edit_needs_photo())
-    assert too_large == visible(texts.photo_too_large(settings.max_image_bytes))
+    assert too_large == visible(texts.edit_source_too_large(settings.max_image_bytes))
     assert garbage.startswith("I could not draw that: ") and "not JSON" in garbage
     assert refused.startswith("I could not draw that: ") and "HTTP 400" in refused
     assert timed_out.startswith("I could not draw that: ") and "timed out" in timed_out
