@@ -1,21 +1,16 @@
-"""Fixtures for the provider tests: mocked HTTP (aioresponses), real 127.0.0.1 servers, image bytes."""
+"""Fixtures for the provider tests: real 127.0.0.1 servers (the scripted stub), sessions, image bytes."""
 
 from __future__ import annotations
 
-import inspect
 import io
 import struct
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from types import SimpleNamespace
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from aioresponses import aioresponses
-from aioresponses import core as aioresponses_core
 from PIL import Image
 
 from tests.provider.stub import StubServer
@@ -76,25 +71,6 @@ def webp_bytes() -> bytes:
 @pytest.fixture(scope="session")
 def gif_bytes() -> bytes:
     return _encode("GIF")
-
-
-class _CompatResponse(aiohttp.ClientResponse):
-    """aioresponses 0.7.9 builds responses without the ``stream_writer`` that aiohttp 3.14 requires
-    (pnuckowski/aioresponses#289); with ``writer=None`` aiohttp only reads its ``output_size``.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("stream_writer", SimpleNamespace(output_size=0))
-        super().__init__(*args, **kwargs)
-
-
-@pytest.fixture
-def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
-    """aioresponses with no passthrough: any unexpected request fails as a connection error."""
-    if "stream_writer" in inspect.signature(aiohttp.ClientResponse.__init__).parameters:
-        monkeypatch.setattr(aioresponses_core, "ClientResponse", _CompatResponse)
-    with aioresponses() as m:
-        yield m
 
 
 @pytest.fixture

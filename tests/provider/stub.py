@@ -27,6 +27,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before the headers are sent (a slow server)
     reset: bool = False  # close the connection instead of answering
+    chunked: bool = False  # send the body with chunked encoding: no Content-Length
+    endless: bool = False  # after the body, zeros until the client goes away (chunked)
+    cut: bool = False  # send the body (chunked), then close the connection before its end
 
 
 @dataclass
@@ -65,6 +68,9 @@ class StubServer(LocalServer):
         headers: dict[str, str] | None = None,
         delay: float = 0.0,
         reset: bool = False,
+        chunked: bool = False,
+        endless: bool = False,
+        cut: bool = False,
         times: int = 1,
     ) -> None:
         """Queue a reply: ``body`` (str is UTF-8) or ``payload`` (sent as JSON), with headers and a type."""
@@ -75,7 +81,7 @@ class StubServer(LocalServer):
         if content_type:
             all_headers["Content-Type"] = content_type
         data = body.encode() if isinstance(body, str) else body
-        reply = Reply(status, data, all_headers, delay, reset)
+        reply = Reply(status, data, all_headers, delay, reset, chunked or endless or cut, endless, cut)
         self._replies[(method.upper(), urlsplit(path).path or "/")].extend([reply] * times)
 
     def post(self, path: str, **options: Any) -> None:
@@ -101,4 +107,15 @@ class StubServer(LocalServer):
             await asyncio.sleep(reply.delay)
         if reply.reset:
             return abort_connection(request)
-        return web.Response(status=reply.status, body=reply.body, headers=reply.headers)
+        if not reply.chunked:
+            return web.Response(status=reply.status, body=reply.body, headers=reply.headers)
+        response = web.StreamResponse(status=reply.status, headers=reply.headers)
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        await response.write(reply.body)
+        if reply.cut:
+            return abort_connection(request)
+        while reply.endless:  # ends when the client disconnects (the handler is cancelled, or the write fails)
+            await response.write(bytes(64 * 1024))
+        await response.write_eof()
+        return response
