@@ -22,7 +22,8 @@ from aiogram.exceptions import (
 from aiogram.types import BotCommand, BufferedInputFile, ReplyParameters, Update
 from aiohttp import web
 
-from tests.emulators import AiChatsEmulator, TelegramEmulator, png_bytes
+from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.helpers import png_bytes
 
 TOKEN = "123456:TEST-token"
 USER = 1001

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot import texts
 from bot.app import Application
-from tests.emulators import AiChatsEmulator, TelegramEmulator, png_bytes
+from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.helpers import png_bytes
 
 from .conftest import GROUP, visible
 

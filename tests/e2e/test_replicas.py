@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -21,12 +20,12 @@ import pytest
 
 from bot import texts
 from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.helpers import python_env
 from tests.redis_server import free_port
 from tests.tcp_proxy import TcpProxy
 
 from .conftest import visible
 
-ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_URL = "https://bot.example.test"
 SECRET = "replica-shared_secret"
 
@@ -63,7 +62,7 @@ async def replica(name: str, tmp_path: Path, env: dict[str, str]) -> AsyncIterat
     with log.open("wb") as sink:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=workdir, stdout=sink, stderr=asyncio.subprocess.STDOUT,
-            env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), **env, "WEB_SERVER_PORT": str(port)},
+            env=python_env(**env, WEB_SERVER_PORT=str(port)),
         )
     try:
         yield Replica(process, port, log)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import io
-import struct
-import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from PIL import Image
 
+from tests.helpers import image_bytes
 from tests.provider.stub import StubServer
 
 _EXPECTED_CHAT_HEADERS = {
@@ -34,43 +31,24 @@ _EXPECTED_CHAT_HEADERS = {
 }
 
 
-def _png_bytes() -> bytes:
-    """A real 1x1 red PNG, built by hand so the test does not trust the code under test."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    idat = zlib.compress(b"\x00\xff\x00\x00")
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
-
-
-def _encode(fmt: str) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (4, 4), (200, 30, 30)).save(buf, fmt)
-    return buf.getvalue()
-
-
 @pytest.fixture(scope="session")
 def png_bytes() -> bytes:
-    data = _png_bytes()
-    assert Image.open(io.BytesIO(data)).size == (1, 1)
-    return data
+    return image_bytes("PNG", 1, 1, (255, 0, 0))
 
 
 @pytest.fixture(scope="session")
 def jpeg_bytes() -> bytes:
-    return _encode("JPEG")
+    return image_bytes("JPEG", 4, 4)
 
 
 @pytest.fixture(scope="session")
 def webp_bytes() -> bytes:
-    return _encode("WEBP")
+    return image_bytes("WEBP", 4, 4)
 
 
 @pytest.fixture(scope="session")
 def gif_bytes() -> bytes:
-    return _encode("GIF")
+    return image_bytes("GIF", 4, 4)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 from types import SimpleNamespace
 from typing import Any
 
@@ -28,6 +27,7 @@ from provider import (
     ProviderTimeoutError,
 )
 from provider.http import resolve_timeout, translate_errors
+from tests.helpers import free_port
 from tests.provider.stub import Received, StubServer
 
 PATH = "/chat/send2/"
@@ -62,13 +62,6 @@ async def collect_until_error(stub: StubServer, **kwargs: Any) -> tuple[list[Any
         async for item in local(stub).create_async_generator("gpt-4", HI, **kwargs):
             items.append(item)
     return items, info.value
-
-
-def free_port() -> int:
-    """A port that was free a moment ago: nothing listens there now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class TestRequest:
