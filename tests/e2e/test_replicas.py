@@ -85,6 +85,15 @@ async def wait_healthy(replica: Replica, seconds: float = 20) -> None:
             await asyncio.sleep(0.05)
 
 
+async def logged(replicas: list[Replica], line: str, seconds: float = 10) -> None:
+    """Wait (bounded) until one replica's output has ``line``."""
+    async with asyncio.timeout(seconds):
+        while True:
+            if any(line in r.output() for r in replicas):
+                return
+            await asyncio.sleep(0.05)
+
+
 @pytest.fixture
 async def replicas(
     tmp_path: Path, token: str, tg: TelegramEmulator, ai: AiChatsEmulator, redis_url: str
@@ -132,7 +141,7 @@ async def test_two_replicas_serve_one_conversation_in_order_and_each_update_once
     update = tg.message_update("/ask only once")
     again = await asyncio.gather(*(tg.post_update_to(r.webhook, update, SECRET) for r in replicas))
     await tg.wait_for("sendMessage", count=7)
-    await asyncio.sleep(0.5)
+    await logged(replicas, f"Update {update['update_id']} was already taken; skipped")  # the copy was dropped
 
     assert again == [200, 200]
     assert len(tg.calls_of("sendMessage")) == 7

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -135,13 +134,11 @@ async def test_timeout_applies_per_request_even_with_the_callers_session(
         return web.Response(text="data: too late\n\n")
 
     provider = AiChats.with_base_url(await serve({CHAT: slow}))
-    started = time.monotonic()
-    try:
+    try:  # the server answers only after 10 s: an answer instead of the error means the timeout was ignored
         with pytest.raises(ProviderTimeoutError) as info:
             await provider.create_async("gpt-4", HI, session=client_session, timeout=0.3)
     finally:
         release.set()
-    assert time.monotonic() - started < 3
     assert info.value.reason == "127.0.0.1 timed out"
     assert not client_session.closed
 
