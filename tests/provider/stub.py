@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from multidict import CIMultiDict
 
+from provider import AiChats
 from tests.emulators._server import LocalServer, abort_connection
 
 
@@ -119,3 +120,16 @@ class StubServer(LocalServer):
             await response.write(bytes(64 * 1024))
         await response.write_eof()
         return response
+
+
+AICHATS_PATH = "/chat/send2/"
+
+
+def aichats_at(stub: StubServer) -> type[AiChats]:
+    """AiChats as it is (origin, referer, label ai-chats.org) but sending to the stub's ``/chat/send2/``."""
+    return AiChats._subclass(api_endpoint=stub.url(AICHATS_PATH))
+
+
+def sse(*texts: str, eol: str = "\n") -> str:
+    """An ai-chats.org answer: one ``data:`` event per text."""
+    return "".join(f"data: {text}{eol}{eol}" for text in texts)

@@ -28,20 +28,12 @@ from provider import (
 )
 from provider.http import resolve_timeout, translate_errors
 from tests.helpers import free_port
-from tests.provider.stub import Received, StubServer
+from tests.provider.stub import AICHATS_PATH as PATH
+from tests.provider.stub import Received, StubServer, sse
+from tests.provider.stub import aichats_at as local
 
-PATH = "/chat/send2/"
 HI = [{"role": "user", "content": "Hi"}]
 AIOHTTP_OWN = {"host", "content-length", "accept-encoding"}  # what aiohttp adds to every request
-
-
-def sse(*texts: str, eol: str = "\n") -> str:
-    return "".join(f"data: {text}{eol}{eol}" for text in texts)
-
-
-def local(stub: StubServer) -> type[AiChats]:
-    """AiChats as it is (origin, referer, label) but sending to the stub."""
-    return AiChats._subclass(api_endpoint=stub.url(PATH))
 
 
 def sent_headers(call: Received) -> dict[str, str]:

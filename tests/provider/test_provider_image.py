@@ -22,9 +22,10 @@ from provider import (
     ProviderTimeoutError,
 )
 from provider.image import image_data_uri, sniff_image_mime
+from tests.provider.stub import AICHATS_PATH as PATH
 from tests.provider.stub import StubServer
+from tests.provider.stub import aichats_at as local
 
-PATH = "/chat/send2/"
 IMAGE_PATH = "/generated/fox.png"
 PROMPT = [{"role": "user", "content": "a red fox in the snow"}]
 MB = 1024 * 1024
@@ -36,11 +37,6 @@ def image_url(stub: StubServer) -> str:
 
 def answer(url: str) -> dict[str, Any]:
     return {"data": [{"url": url}]}
-
-
-def local(stub: StubServer) -> type[AiChats]:
-    """AiChats as it is (origin, referer, label) but sending to the stub."""
-    return AiChats._subclass(api_endpoint=stub.url(PATH))
 
 
 def script(stub: StubServer, image: bytes | None = None, **image_options: Any) -> None:
