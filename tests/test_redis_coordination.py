@@ -20,7 +20,7 @@ from bot.services.locks import ConversationBusy
 from bot.services.replicas import RedisLocks
 from bot.storage import ConversationKey
 from bot.storage.redis import connect_redis
-from tests.redis_server import free_port
+from tests.helpers import free_port
 
 KEY = ConversationKey(42, 0)
 

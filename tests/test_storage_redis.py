@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from bot.storage import ConversationKey, Turn
 from bot.storage.redis import RedisHistoryStore, connect_redis, redacted
-from tests.redis_server import free_port
+from tests.helpers import free_port
 
 KEY = ConversationKey(-100123, 7)
 

@@ -14,8 +14,7 @@ import aiohttp
 import pytest
 
 from tests.emulators import AiChatsEmulator, TelegramEmulator
-from tests.helpers import python_env
-from tests.redis_server import free_port
+from tests.helpers import free_port, python_env
 
 from .conftest import TOKEN, visible
 

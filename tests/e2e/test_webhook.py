@@ -20,7 +20,7 @@ from bot.config import Settings, StorageConfig
 from bot.storage import ConversationKey
 from bot.webhook import run_webhook
 from tests.emulators import AiChatsEmulator, TelegramEmulator
-from tests.redis_server import free_port
+from tests.helpers import free_port
 from tests.settings import changed
 from tests.tcp_proxy import TcpProxy
 
