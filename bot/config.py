@@ -7,10 +7,10 @@ grouped views `providers`, `guards` and `webhook` built from them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BeforeValidator, Field, NonNegativeInt, PositiveInt, SecretStr, ValidationError, model_validator
 from pydantic_core import ErrorDetails
@@ -54,6 +54,7 @@ _SECRET_VARIABLES = frozenset({"BOT_TOKEN", "OPENAI_API_KEY", "WEBHOOK_SECRET", 
 # Empty means "off" for these; for every other variable empty means its default.
 _EMPTY_IS_OFF = frozenset({"OPENAI_IMAGE_MODEL", "OPENAI_IMAGE_EDIT_MODEL", "OPENAI_TRANSCRIBE_MODEL"})
 _NOT_SET = {"BOT_TOKEN": "is not set; get a token from @BotFather and put it in .env"}
+_View = TypeVar("_View", "ProviderSettings", "GuardSettings")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -223,21 +224,12 @@ class Settings(BaseSettings):
 
     @cached_property
     def providers(self) -> ProviderSettings:
-        return ProviderSettings(
-            names=self.provider_names, openai_base_url=self.openai_base_url, openai_api_key=self.openai_api_key,
-            openai_models=self.openai_models or (self.openai_model,), openai_image_model=self.openai_image_model,
-            openai_image_edit_model=self.openai_image_edit_model, openai_transcribe_model=self.openai_transcribe_model,
-            openai_vision=self.openai_vision, system_prompt=self.system_prompt,
-        )
+        return _view(ProviderSettings, self, names=self.provider_names,
+                     openai_models=self.openai_models or (self.openai_model,))
 
     @cached_property
     def guards(self) -> GuardSettings:
-        return GuardSettings(
-            allowed_users=self.allowed_users, allowed_chats=self.allowed_chats, admins=self.admins,
-            ask_rate=self.ask_rate, draw_rate=self.draw_rate, group_draw_rate=self.group_draw_rate,
-            daily_tokens=self.daily_tokens or None, max_concurrent_requests=self.max_concurrent_requests,
-            provider_timeout=self.provider_timeout,
-        )
+        return _view(GuardSettings, self, daily_tokens=self.daily_tokens or None)
 
     @cached_property
     def webhook(self) -> WebhookConfig | None:
@@ -246,6 +238,11 @@ class Settings(BaseSettings):
             return None
         return WebhookConfig(base_url=self.webhook_url, secret=self.webhook_secret, path=self.webhook_path,
                              host=self.web_server_host, port=self.web_server_port)
+
+
+def _view(view: type[_View], settings: Settings, **computed: Any) -> _View:
+    """A grouped view: each of its fields copied from the setting of the same name, unless `computed`."""
+    return view(**{f.name: getattr(settings, f.name) for f in fields(view) if f.name not in computed}, **computed)
 
 
 # Each field's environment variable, also under the field's own name (errors of settings built in code).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -13,17 +12,12 @@ from contextlib import contextmanager
 import redis
 
 from bot.storage.redis import redacted
+from tests.helpers import free_port
 
 NO_REDIS = (
     "Redis tests need a Redis server: set REDIS_URL=redis://host:port/db, or put redis-server on PATH "
     "(Debian/Ubuntu: apt-get install redis-server)"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def answers(url: str, within: float = 0.0) -> bool:

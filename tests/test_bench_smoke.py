@@ -6,12 +6,11 @@ nothing at this size (and timings are no test material anyway).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from types import MappingProxyType
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import run_python
+
 # Rows per measure of issue 8: 1 (two modes × wall, latency; the aiogram baseline), 2 (ratio, ratio to a
 # tuned echo, CPU), 3 (two stores × RSS, latency; "not measured" without Redis), 4 (memory, time), 5 (two chat types),
 # 6 (a photo turn's memory).
@@ -20,10 +19,7 @@ ROWS = MappingProxyType({"1": 5, "2": 3, "3": 4, "4": 2, "5": 2, "6": 1})
 
 def test_quick_bench_runs_every_measure(tmp_path: Path) -> None:
     record = tmp_path / "run.md"
-    done = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--record", str(record)],
-        cwd=ROOT, capture_output=True, text=True, timeout=110,
-    )
+    done = run_python("-m", "bench", "--quick", "--record", str(record), timeout=110)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "FAILED" not in done.stdout
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and not line.startswith("| # ")]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,10 +9,10 @@ from pydantic import ValidationError
 
 from bot.__main__ import _secrets
 from bot.config import ConfigError, Rate, Settings, StorageConfig
+from tests.helpers import python_env, run_python
 from tests.settings import changed
 
 TOKEN = "123456:AAH-test_token"
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_defaults() -> None:
@@ -63,10 +61,7 @@ def test_bad_values_name_the_variable(env: dict[str, str], variable: str) -> Non
      ({"BOT_TOKEN": TOKEN, "STORAGE_URL": "ftp://x"}, "STORAGE_URL")],
 )
 def test_entry_point_exits_2_with_one_line(tmp_path: Path, env: dict[str, str], variable: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot"], cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env},
-        capture_output=True, text=True, timeout=60,
-    )
+    result = run_python("-m", "bot", cwd=tmp_path, env=python_env(**env))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -75,10 +70,7 @@ def test_entry_point_exits_2_with_one_line(tmp_path: Path, env: dict[str, str], 
 
 def test_dotenv_in_working_directory_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("BOT_TOKEN=123:abc\nHISTORY_LIMIT=zero\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot"], cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-        capture_output=True, text=True, timeout=60,
-    )
+    result = run_python("-m", "bot", cwd=tmp_path, env=python_env())
     assert result.returncode == 2
     assert "HISTORY_LIMIT" in result.stderr
 
@@ -269,9 +261,8 @@ def test_the_environment_wins_over_dotenv(tmp_path: Path, monkeypatch: pytest.Mo
 def test_a_bad_value_stops_the_bot_before_aiogram_is_imported(tmp_path: Path) -> None:
     probe = ("import runpy, sys\ntry:\n    runpy.run_module('bot', run_name='__main__')\n"
              "except SystemExit as exit:\n    print(exit.code, 'aiogram' in sys.modules)\n")
-    result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "BOT_TOKEN": TOKEN, "MAX_IMAGES_PER_DRAW": "50"},
+    result = run_python(
+        "-c", probe, cwd=tmp_path, env=python_env(BOT_TOKEN=TOKEN, MAX_IMAGES_PER_DRAW="50")
     )
     assert result.stdout.split() == ["2", "False"], result.stderr
     assert result.stderr.startswith("Configuration error: MAX_IMAGES_PER_DRAW: ")

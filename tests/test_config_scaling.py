@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,9 +9,9 @@ from dotenv import dotenv_values
 from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings, StorageConfig, WebhookConfig
+from tests.helpers import ROOT, python_env, run_python
 
 TOKEN = "123456:AAH-test_token"
-ROOT = Path(__file__).resolve().parents[1]
 WEBHOOK = {"BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://bot.example.com/", "WEBHOOK_SECRET": "abc_DEF-123"}
 
 
@@ -94,10 +92,7 @@ def test_every_new_variable_is_in_env_example_with_its_default() -> None:
 
 
 def test_webhook_mode_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://x.example"},
-    )
+    result = run_python("-m", "bot", cwd=tmp_path, env=python_env(BOT_TOKEN=TOKEN, WEBHOOK_URL="https://x.example"))
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert "WEBHOOK_SECRET" in line and "required" in line

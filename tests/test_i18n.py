@@ -18,8 +18,8 @@ from bot import texts
 from bot.config import LANGUAGES, ConfigError, Rate, Settings
 from bot.i18n import LOCALES_DIR, catalogs, locale_for
 from provider import CapabilityStatus, ProviderStatus
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = LOCALES_DIR / "messages.pot"
 PO_FILES = sorted(LOCALES_DIR.glob("*/LC_MESSAGES/messages.po"))
 

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import base64
-import io
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from PIL import Image
 
 from bot.services.images import DrawRequest, ImageDataError, ImageService, decode_image, fits_as_photo
 from provider import AsyncGeneratorProvider, ImageData, ImageResponse
+from tests.helpers import png_bytes
 
 
 def png(width: int, height: int) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), (1, 2, 3)).save(out, "PNG")
-    return out.getvalue()
+    return png_bytes(width, height, (1, 2, 3))
 
 
 def uri(data: bytes, mime: str = "image/png") -> str:

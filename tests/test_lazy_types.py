@@ -7,11 +7,8 @@ Each check runs in a fresh interpreter, since what matters is what ran before `a
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import run_python
 
 # Updates of many shapes, in the Bot API's own JSON: nested messages, entities, media, members, queries.
 USER = {"id": 7, "is_bot": False, "first_name": "Ann", "language_code": "en"}
@@ -86,10 +83,7 @@ print(json.dumps({{"deferred": deferred, "parsed": parsed, "sent": sent, "return
 
 
 def run(first: str, script: str = SCRIPT, stdin: str = "") -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", script.format(first=first)], input=stdin, capture_output=True, text=True,
-        cwd=ROOT, timeout=60, check=False,
-    )
+    done = run_python("-c", script.format(first=first), stdin=stdin)
     assert done.returncode == 0, done.stderr
     result: dict = json.loads(done.stdout)
     return result
@@ -149,8 +143,7 @@ main()
 
 
 def test_every_aiogram_type_and_method_builds_on_first_use() -> None:
-    done = subprocess.run([sys.executable, "-c", EVERY_MODEL], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120, check=False)
+    done = run_python("-c", EVERY_MODEL, timeout=120)
     assert done.returncode == 0, done.stderr
     count, failed = done.stdout.split(" ", 1)
     assert int(count) > 500
@@ -228,17 +221,13 @@ print(sorted(name for name, value in vars(BaseModel).items() if before.get(name,
 
 
 def test_nothing_of_pydantic_stays_patched() -> None:
-    done = subprocess.run([sys.executable, "-c", PYDANTIC_UNTOUCHED.format(first=LAZY)], capture_output=True,
-                          text=True, cwd=ROOT, timeout=60, check=False)
+    done = run_python("-c", PYDANTIC_UNTOUCHED.format(first=LAZY))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
 
 def test_nothing_is_deferred_once_aiogram_was_imported() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", "import aiogram\nfrom bot.lazy_types import import_aiogram_lazily\n"
-         "print(import_aiogram_lazily())"],
-        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
-    )
+    done = run_python("-c", "import aiogram\nfrom bot.lazy_types import import_aiogram_lazily\n"
+                      "print(import_aiogram_lazily())")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"

@@ -20,7 +20,7 @@ from bot.services.locks import ConversationBusy
 from bot.services.replicas import RedisLocks
 from bot.storage import ConversationKey
 from bot.storage.redis import connect_redis
-from tests.redis_server import free_port
+from tests.helpers import free_port
 
 KEY = ConversationKey(42, 0)
 
@@ -62,15 +62,17 @@ async def test_other_conversations_do_not_wait(clients: list[Redis], redis_prefi
 async def test_a_long_turn_keeps_its_lock_past_the_ttl(clients: list[Redis], redis_prefix: str) -> None:
     holder, waiter = (RedisLocks(client, redis_prefix, ttl=0.2, poll=0.01) for client in clients)
     order: list[str] = []
+    held = asyncio.Event()
 
     async def long_turn() -> None:
         async with holder.hold(KEY):
             order.append("long starts")
+            held.set()
             await asyncio.sleep(0.6)  # three times the lock's ttl: renewal must keep it
             order.append("long ends")
 
     async def next_turn() -> None:
-        await asyncio.sleep(0.1)
+        await held.wait()
         async with waiter.hold(KEY):
             order.append("next")
 

@@ -20,11 +20,7 @@ from telegramify_markdown import MessageEntity
 
 from bot.rendering import Rendered, render_markdown, split_rendered
 from bot.rendering.markdown import nested_entities
-
-try:
-    from tests.telegram_html import check_entities, parse_telegram_html_entities, telegram_len
-except ModuleNotFoundError:  # tests/ is not a package and the project root is not on sys.path
-    from telegram_html import check_entities, parse_telegram_html_entities, telegram_len
+from tests.telegram_html import check_entities, parse_telegram_html_entities, telegram_len
 
 DATA = Path(__file__).parent / "data"
 CORPUS = sorted((DATA / "markdown").glob("*.md"))

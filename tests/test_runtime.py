@@ -5,16 +5,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.heap import FULL_COLLECTION_EVERY, frozen_heap
 from bot.loop import loop_factory, run
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import python_env, run_python
 
 
 def test_frozen_heap_spaces_out_full_collections_and_gives_everything_back() -> None:
@@ -56,8 +53,7 @@ asyncio.run(main())
 
 
 def test_a_bot_on_sqlite_never_loads_redis(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-c", NO_REDIS_FOR_SQLITE, str(tmp_path / "bot.sqlite3")],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
+    done = run_python("-c", NO_REDIS_FOR_SQLITE, str(tmp_path / "bot.sqlite3"))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
@@ -75,8 +71,7 @@ print(before == after, Message.__pydantic_complete__)
 
 
 def test_importing_the_bot_changes_nothing_process_wide() -> None:
-    done = subprocess.run([sys.executable, "-c", IMPORT_ONLY], capture_output=True, text=True, cwd=ROOT,
-                          timeout=60, check=False)
+    done = run_python("-c", IMPORT_ONLY)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True"]
 
@@ -122,9 +117,8 @@ print(json.dumps(seen))
 
 
 def test_the_entry_point_opts_into_the_process_wide_tunings(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "BOT_TOKEN": "123456:abc", "LOG_LEVEL": "ERROR"}
-    done = subprocess.run([sys.executable, "-c", ENTRY_POINT], capture_output=True, text=True, cwd=tmp_path,
-                          env={**env, "PYTHONPATH": str(ROOT)}, timeout=60, check=False)
+    env = python_env(BOT_TOKEN="123456:abc", LOG_LEVEL="ERROR")
+    done = run_python("-c", ENTRY_POINT, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"aiogram deferred": True, "pydantic as before": True,
                                        "frozen while serving": True, "full collections spaced": True,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 
 from bot import texts
@@ -95,8 +94,8 @@ async def test_long_answer_is_split_without_losing_text(app: Application, tg: Te
     ai.answers = [answer]
     question = tg.push_message("/ask Tell me everything")["message"]
 
-    calls = await tg.wait_for("sendMessage", count=3)
-    await asyncio.sleep(0.2)
+    await tg.wait_for("sendMessage", count=3)
+    assert await app.inflight.drain(10)  # the turn is over: every part was sent
     calls = tg.calls_of("sendMessage")
 
     shown = [visible(c) for c in calls]
@@ -152,7 +151,7 @@ async def test_slow_chat_does_not_delay_another(app: Application, tg: TelegramEm
     ai.chunk_size, ai.chunk_delay = 4, 0.05
     ai.responder = lambda prompt: "slow " * 20 if "slow" in prompt else "fast"
     tg.push_message("/ask slow please", user_id=1)
-    await asyncio.sleep(0.1)
+    await tg.wait_for("sendMessageDraft", lambda c: c.params["chat_id"] == 1)  # the slow answer is streaming
     tg.push_message("/ask quick one", user_id=2)
 
     calls = await tg.wait_for("sendMessage", count=2, timeout=10)

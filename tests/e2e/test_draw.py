@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bot import texts
 from bot.app import Application
-from tests.emulators import AiChatsEmulator, TelegramEmulator, png_bytes
+from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.helpers import png_bytes
+from tests.telegram_html import telegram_len
 
 from .conftest import GROUP, visible
 
@@ -41,7 +43,7 @@ async def test_caption_is_cut_to_1024(app: Application, tg: TelegramEmulator, ai
     [photo] = await tg.wait_for("sendPhoto")
 
     caption = visible(photo.params["caption"])
-    assert prompt.startswith(caption) and 1000 <= len(caption.encode("utf-16-le")) // 2 <= 1024
+    assert prompt.startswith(caption) and 1000 <= telegram_len(caption) <= 1024
     assert ai.image_prompts == [prompt.strip()]
 
 

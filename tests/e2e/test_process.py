@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import sys
@@ -15,11 +14,9 @@ import aiohttp
 import pytest
 
 from tests.emulators import AiChatsEmulator, TelegramEmulator
-from tests.redis_server import free_port
+from tests.helpers import free_port, python_env
 
 from .conftest import TOKEN, visible
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @asynccontextmanager
@@ -27,7 +24,7 @@ async def bot_process(tmp_path: Path, **env: str) -> AsyncIterator[asyncio.subpr
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot",
         cwd=tmp_path,
-        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "BOT_TOKEN": TOKEN, **env},
+        env=python_env(BOT_TOKEN=TOKEN, **env),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     try:

@@ -9,8 +9,9 @@ import pytest
 
 from bot.app import Application
 from bot.config import Settings
-from tests.emulators import AiChatsEmulator, TelegramEmulator, png_bytes
+from tests.emulators import AiChatsEmulator, TelegramEmulator
 from tests.emulators.openai import OpenAIEmulator
+from tests.helpers import png_bytes
 from tests.settings import changed
 
 from .conftest import RunBot, not_preview, visible

@@ -4,7 +4,6 @@ flood control and parse-error fallbacks, all as the emulated Bot API sees them."
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
 
@@ -15,12 +14,12 @@ from bot.rendering import render_markdown
 from bot.replies import StreamingOptions
 from tests.emulators import AiChatsEmulator, TelegramEmulator
 from tests.emulators.tg_models import ApiCall
+from tests.helpers import DATA
 from tests.settings import changed
 from tests.telegram_html import telegram_len
 
 from .conftest import GROUP, USER, RunBot, visible
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 LONG_ANSWER = (DATA / "long_answer.md").read_text(encoding="utf-8")
 ANSWER = "Streaming **works**: " + " ".join(f"word{i}" for i in range(40))
 

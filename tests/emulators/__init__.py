@@ -3,6 +3,5 @@
 from .aichats import AiChatsEmulator, AiRequest
 from .telegram import TelegramEmulator
 from .tg_models import ApiCall, UploadedFile
-from .tg_updates import png_bytes
 
-__all__ = ["AiChatsEmulator", "AiRequest", "ApiCall", "TelegramEmulator", "UploadedFile", "png_bytes"]
+__all__ = ["AiChatsEmulator", "AiRequest", "ApiCall", "TelegramEmulator", "UploadedFile"]

@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from ..helpers import png_bytes
 from ._server import LocalServer, abort_connection
-from .tg_updates import png_bytes
 
 Mode = Literal[
     "ok",

@@ -22,9 +22,9 @@ from typing import Any, Literal
 
 from aiohttp import BodyPartReader, web
 
+from ..helpers import png_bytes
 from ._server import LocalServer, abort_connection
 from .aichats import AiRequest
-from .tg_updates import png_bytes
 
 Mode = Literal[
     "ok",

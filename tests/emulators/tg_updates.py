@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from PIL import Image
 
+from ..helpers import png_bytes
 from ..telegram_html import telegram_len
 from .tg_media import photo_sizes
 
@@ -35,13 +36,6 @@ def auto_entities(text: str) -> list[dict[str, Any]]:
         offset = telegram_len(text[: m.start()])
         entities.append({"type": "mention", "offset": offset, "length": telegram_len(m.group())})
     return entities
-
-
-def png_bytes(width: int = 64, height: int = 48, color: tuple[int, int, int] = (200, 40, 90)) -> bytes:
-    """A small but real image, so code that decodes pictures has something genuine to decode."""
-    buf = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 class UpdateBuilders:

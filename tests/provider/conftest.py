@@ -1,23 +1,15 @@
-"""Fixtures for the provider tests: mocked HTTP (aioresponses), real 127.0.0.1 servers, image bytes."""
+"""Fixtures for the provider tests: real 127.0.0.1 servers (the scripted stub), sessions, image bytes."""
 
 from __future__ import annotations
 
-import inspect
-import io
-import struct
-import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from types import SimpleNamespace
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from aioresponses import aioresponses
-from aioresponses import core as aioresponses_core
-from PIL import Image
 
+from tests.helpers import image_bytes
 from tests.provider.stub import StubServer
 
 _EXPECTED_CHAT_HEADERS = {
@@ -39,62 +31,24 @@ _EXPECTED_CHAT_HEADERS = {
 }
 
 
-def _png_bytes() -> bytes:
-    """A real 1x1 red PNG, built by hand so the test does not trust the code under test."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    idat = zlib.compress(b"\x00\xff\x00\x00")
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
-
-
-def _encode(fmt: str) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (4, 4), (200, 30, 30)).save(buf, fmt)
-    return buf.getvalue()
-
-
 @pytest.fixture(scope="session")
 def png_bytes() -> bytes:
-    data = _png_bytes()
-    assert Image.open(io.BytesIO(data)).size == (1, 1)
-    return data
+    return image_bytes("PNG", 1, 1, (255, 0, 0))
 
 
 @pytest.fixture(scope="session")
 def jpeg_bytes() -> bytes:
-    return _encode("JPEG")
+    return image_bytes("JPEG", 4, 4)
 
 
 @pytest.fixture(scope="session")
 def webp_bytes() -> bytes:
-    return _encode("WEBP")
+    return image_bytes("WEBP", 4, 4)
 
 
 @pytest.fixture(scope="session")
 def gif_bytes() -> bytes:
-    return _encode("GIF")
-
-
-class _CompatResponse(aiohttp.ClientResponse):
-    """aioresponses 0.7.9 builds responses without the ``stream_writer`` that aiohttp 3.14 requires
-    (pnuckowski/aioresponses#289); with ``writer=None`` aiohttp only reads its ``output_size``.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("stream_writer", SimpleNamespace(output_size=0))
-        super().__init__(*args, **kwargs)
-
-
-@pytest.fixture
-def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
-    """aioresponses with no passthrough: any unexpected request fails as a connection error."""
-    if "stream_writer" in inspect.signature(aiohttp.ClientResponse.__init__).parameters:
-        monkeypatch.setattr(aioresponses_core, "ClientResponse", _CompatResponse)
-    with aioresponses() as m:
-        yield m
+    return image_bytes("GIF", 4, 4)
 
 
 @pytest.fixture

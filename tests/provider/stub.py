@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from multidict import CIMultiDict
 
+from provider import AiChats
 from tests.emulators._server import LocalServer, abort_connection
 
 
@@ -27,6 +28,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before the headers are sent (a slow server)
     reset: bool = False  # close the connection instead of answering
+    chunked: bool = False  # send the body with chunked encoding: no Content-Length
+    endless: bool = False  # after the body, zeros until the client goes away (chunked)
+    cut: bool = False  # send the body (chunked), then close the connection before its end
 
 
 @dataclass
@@ -65,6 +69,9 @@ class StubServer(LocalServer):
         headers: dict[str, str] | None = None,
         delay: float = 0.0,
         reset: bool = False,
+        chunked: bool = False,
+        endless: bool = False,
+        cut: bool = False,
         times: int = 1,
     ) -> None:
         """Queue a reply: ``body`` (str is UTF-8) or ``payload`` (sent as JSON), with headers and a type."""
@@ -75,7 +82,7 @@ class StubServer(LocalServer):
         if content_type:
             all_headers["Content-Type"] = content_type
         data = body.encode() if isinstance(body, str) else body
-        reply = Reply(status, data, all_headers, delay, reset)
+        reply = Reply(status, data, all_headers, delay, reset, chunked or endless or cut, endless, cut)
         self._replies[(method.upper(), urlsplit(path).path or "/")].extend([reply] * times)
 
     def post(self, path: str, **options: Any) -> None:
@@ -101,4 +108,28 @@ class StubServer(LocalServer):
             await asyncio.sleep(reply.delay)
         if reply.reset:
             return abort_connection(request)
-        return web.Response(status=reply.status, body=reply.body, headers=reply.headers)
+        if not reply.chunked:
+            return web.Response(status=reply.status, body=reply.body, headers=reply.headers)
+        response = web.StreamResponse(status=reply.status, headers=reply.headers)
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        await response.write(reply.body)
+        if reply.cut:
+            return abort_connection(request)
+        while reply.endless:  # ends when the client disconnects (the handler is cancelled, or the write fails)
+            await response.write(bytes(64 * 1024))
+        await response.write_eof()
+        return response
+
+
+AICHATS_PATH = "/chat/send2/"
+
+
+def aichats_at(stub: StubServer) -> type[AiChats]:
+    """AiChats as it is (origin, referer, label ai-chats.org) but sending to the stub's ``/chat/send2/``."""
+    return AiChats._subclass(api_endpoint=stub.url(AICHATS_PATH))
+
+
+def sse(*texts: str, eol: str = "\n") -> str:
+    """An ai-chats.org answer: one ``data:`` event per text."""
+    return "".join(f"data: {text}{eol}{eol}" for text in texts)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 from typing import Any
 
 import aiohttp
@@ -22,6 +21,7 @@ from provider import (
     ProviderResponseError,
     ProviderTimeoutError,
 )
+from tests.helpers import free_port
 from tests.provider.stub import StubServer
 
 KEY = "sk-test-0123456789abcdefSECRET"
@@ -314,9 +314,7 @@ class TestErrors:
         assert type(err) is ProviderConnectionError and err.transient
 
     async def test_connection_refused_for_real(self) -> None:
-        with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there now
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+        port = free_port()
         local = OpenAICompatible.configure(f"http://127.0.0.1:{port}/v1", api_key=KEY)
         _, err = await collect_until_error(local)
         assert type(err) is ProviderConnectionError

@@ -1,4 +1,8 @@
-"""AiChats chat requests and answers, with HTTP mocked by aioresponses."""
+"""AiChats chat requests and answers, over a real socket to the scripted stub (tests/provider/stub.py).
+
+aiohttp failures that a local server cannot provoke on demand (a connect timeout, a 407 from a proxy, a
+caller's ``raise_for_status`` error) are checked where they are translated: ``provider.http.translate_errors``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aioresponses import aioresponses
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -23,60 +26,63 @@ from provider import (
     ProviderResponseError,
     ProviderTimeoutError,
 )
+from provider.http import resolve_timeout, translate_errors
+from tests.helpers import free_port
+from tests.provider.stub import AICHATS_PATH as PATH
+from tests.provider.stub import Received, StubServer, sse
+from tests.provider.stub import aichats_at as local
 
-API = "https://ai-chats.org/chat/send2/"
 HI = [{"role": "user", "content": "Hi"}]
+AIOHTTP_OWN = {"host", "content-length", "accept-encoding"}  # what aiohttp adds to every request
 
 
-def sse(*texts: str, eol: str = "\n") -> str:
-    return "".join(f"data: {text}{eol}{eol}" for text in texts)
+def sent_headers(call: Received) -> dict[str, str]:
+    """The request's own headers, lower-cased, in the order they went over the wire."""
+    return {name.lower(): value for name, value in call.headers.items() if name.lower() not in AIOHTTP_OWN}
 
 
-def calls(m: aioresponses, method: str = "POST", url: str = API) -> list[Any]:
-    return m.requests.get((method, URL(url)), [])
+async def collect(
+    stub: StubServer, model: str = "gpt-4", messages: list[dict[str, str]] = HI, **kwargs: Any
+) -> list[str]:
+    return [chunk async for chunk in local(stub).create_async_generator(model, messages, **kwargs)]
 
 
-async def collect(model: str = "gpt-4", messages: list[dict[str, str]] = HI, **kwargs: Any) -> list[str]:
-    return [chunk async for chunk in AiChats.create_async_generator(model, messages, **kwargs)]
-
-
-async def collect_until_error(**kwargs: Any) -> tuple[list[Any], ProviderError]:
+async def collect_until_error(stub: StubServer, **kwargs: Any) -> tuple[list[Any], ProviderError]:
     """Everything yielded before the error, and the error: proves errors are raised, never yielded."""
     items: list[Any] = []
     with pytest.raises(ProviderError) as info:
-        async for item in AiChats.create_async_generator("gpt-4", HI, **kwargs):
+        async for item in local(stub).create_async_generator("gpt-4", HI, **kwargs):
             items.append(item)
     return items, info.value
 
 
 class TestRequest:
-    async def test_exact_headers_body_and_options(
-        self, mocked: aioresponses, expected_chat_headers: dict[str, str]
+    async def test_exact_headers_body_and_no_proxy(
+        self, stub: StubServer, expected_chat_headers: dict[str, str]
     ) -> None:
-        mocked.post(API, body=sse("ok"), content_type="text/event-stream")
+        stub.post(PATH, body=sse("ok"), content_type="text/event-stream")
         messages = [
             {"role": "system", "content": "You are terse."},
             {"role": "user", "content": "Hi"},
             {"role": "assistant", "content": "Hello!"},
             {"role": "user", "content": "What is 2+2?"},
         ]
-        assert await collect(messages=messages) == ["ok"]
-        [call] = calls(mocked)
-        sent = call.kwargs["headers"]
+        assert await collect(stub, messages=messages) == ["ok"]
+        [call] = stub.requests_to(PATH)
+        sent = sent_headers(call)
         assert sent == expected_chat_headers
         assert list(sent) == list(expected_chat_headers)  # the reference's order
-        assert "cookie" not in {key.lower() for key in sent}
-        assert call.kwargs["data"] == (
+        assert "cookie" not in call.headers
+        assert call.body == (
             b'{"type": "chat", "messagesHistory": [{"from": "you", "content": '
             b'"System: You are terse.\\nUser: Hi\\nAssistant: Hello!\\nUser: What is 2+2?\\nAssistant:"}]}'
         )
-        assert call.kwargs["proxy"] is None
-        assert call.kwargs["timeout"] == aiohttp.ClientTimeout(total=120, connect=10)
+        assert call.url == PATH  # straight to the server: no proxy by default
 
-    async def test_body_is_ascii_json_like_json_dumps(self, mocked: aioresponses) -> None:
-        mocked.post(API, body=sse("ok"))
-        await collect(messages=[{"role": "user", "content": "Привет 👋"}])
-        body = calls(mocked)[0].kwargs["data"]
+    async def test_body_is_ascii_json_like_json_dumps(self, stub: StubServer) -> None:
+        stub.post(PATH, body=sse("ok"))
+        await collect(stub, messages=[{"role": "user", "content": "Привет 👋"}])
+        body = stub.requests_to(PATH)[0].body
         assert body == (
             b'{"type": "chat", "messagesHistory": [{"from": "you", "content": '
             b'"\\u041f\\u0440\\u0438\\u0432\\u0435\\u0442 \\ud83d\\udc4b"}]}'
@@ -85,52 +91,71 @@ class TestRequest:
             {"type": "chat", "messagesHistory": [{"from": "you", "content": "Привет 👋"}]}
         ).encode()
 
-    async def test_cookie_is_optional_configuration(self, mocked: aioresponses) -> None:
-        mocked.post(API, body=sse("ok"))
-        await collect(cookie="session=abc; csrf=xyz")
-        assert calls(mocked)[0].kwargs["headers"]["cookie"] == "session=abc; csrf=xyz"
+    async def test_cookie_is_optional_configuration(self, stub: StubServer) -> None:
+        stub.post(PATH, body=sse("ok"))
+        await collect(stub, cookie="session=abc; csrf=xyz")
+        assert stub.requests_to(PATH)[0].headers["cookie"] == "session=abc; csrf=xyz"
 
-    async def test_cookie_with_line_break_is_refused_before_any_request(self, mocked: aioresponses) -> None:
+    async def test_cookie_with_line_break_is_refused_before_any_request(self, stub: StubServer) -> None:
         with pytest.raises(ValueError):
-            await collect(cookie="a=b\r\nX-Evil: 1")
-        assert mocked.requests == {}
+            await collect(stub, cookie="a=b\r\nX-Evil: 1")
+        assert stub.received == []
 
-    async def test_proxy_and_timeouts_are_passed_per_request(self, mocked: aioresponses) -> None:
-        for _ in range(3):
-            mocked.post(API, body=sse("ok"))
-        await collect(proxy="http://proxy.local:3128", timeout=5)
-        await collect(timeout=aiohttp.ClientTimeout(total=7, sock_read=2))
-        await collect(timeout=2.5)
-        first, second, third = calls(mocked)
-        assert first.kwargs["proxy"] == "http://proxy.local:3128"
-        assert first.kwargs["timeout"] == aiohttp.ClientTimeout(total=5.0, connect=10.0)
-        assert second.kwargs["timeout"] == aiohttp.ClientTimeout(total=7, sock_read=2)
-        assert third.kwargs["timeout"].total == 2.5
+    async def test_proxy_is_used_per_request(self, stub: StubServer) -> None:
+        """Through ``proxy=`` the request goes to the proxy (the stub) naming ai-chats.org's URL."""
+        remote = AiChats._subclass(api_endpoint="http://ai-chats.test/chat/send2/")
+        stub.post(PATH, body=sse("ok"))
+        stub.post(PATH, body=sse("direct"))
+        assert await remote.create_async("gpt-4", HI, proxy=stub.url(), timeout=5) == "ok"
+        assert await collect(stub) == ["direct"]
+        proxied, direct = stub.requests_to(PATH)
+        assert proxied.url == "http://ai-chats.test/chat/send2/" and proxied.headers["Host"] == "ai-chats.test"
+        assert direct.url == PATH
+
+    async def test_timeouts(self) -> None:
+        assert resolve_timeout(None) == aiohttp.ClientTimeout(total=120, connect=10)
+        assert resolve_timeout(5) == aiohttp.ClientTimeout(total=5.0, connect=10.0)
+        assert resolve_timeout(2.5).total == 2.5
+        own = aiohttp.ClientTimeout(total=7, sock_read=2)
+        assert resolve_timeout(own) is own
+
+    @pytest.mark.parametrize(
+        "limit", [0.2, aiohttp.ClientTimeout(total=300, sock_read=0.2)], ids=["seconds", "client-timeout"]
+    )
+    async def test_timeout_is_applied_per_request(
+        self, stub: StubServer, client_session: aiohttp.ClientSession, limit: Any
+    ) -> None:
+        """The caller's session allows 300 s; the call's own timeout still cuts a slow server short."""
+        stub.post(PATH, body=sse("late"), delay=5)
+        _, err = await collect_until_error(stub, session=client_session, timeout=limit)
+        assert type(err) is ProviderTimeoutError and err.reason == "ai-chats.org timed out"
+        assert isinstance(err.__cause__, TimeoutError)
+        assert not client_session.closed
 
     @pytest.mark.parametrize("bad", [0, -1, "10", True])
-    async def test_bad_timeout_is_refused(self, mocked: aioresponses, bad: object) -> None:
+    async def test_bad_timeout_is_refused(self, stub: StubServer, bad: object) -> None:
         with pytest.raises((TypeError, ValueError)):
-            await collect(timeout=bad)
-        assert mocked.requests == {}
+            await collect(stub, timeout=bad)
+        assert stub.received == []
 
-    async def test_empty_messages_raise_value_error_before_any_request(self, mocked: aioresponses) -> None:
+    async def test_empty_messages_raise_value_error_before_any_request(self, stub: StubServer) -> None:
         with pytest.raises(ValueError):
-            await collect(messages=[])
+            await collect(stub, messages=[])
         with pytest.raises(ValueError):
-            await AiChats.create_async("gpt-4", [])
-        assert mocked.requests == {}
+            await local(stub).create_async("gpt-4", [])
+        assert stub.received == []
 
     @pytest.mark.parametrize("model", ["gpt-4", "gpt-4o", "", "DALLE", "dalle-3"])
-    async def test_every_model_but_dalle_is_chat(self, mocked: aioresponses, model: str) -> None:
-        mocked.post(API, body=sse("ok"))
-        assert await collect(model=model) == ["ok"]
-        call = calls(mocked)[0]
-        assert json.loads(call.kwargs["data"])["type"] == "chat"
-        assert call.kwargs["headers"]["referer"] == "https://ai-chats.org/chat/"
+    async def test_every_model_but_dalle_is_chat(self, stub: StubServer, model: str) -> None:
+        stub.post(PATH, body=sse("ok"))
+        assert await collect(stub, model=model) == ["ok"]
+        [call] = stub.requests_to(PATH)
+        assert call.json()["type"] == "chat"
+        assert call.headers["referer"] == "https://ai-chats.org/chat/"
 
-    async def test_unknown_options_are_ignored(self, mocked: aioresponses) -> None:
-        mocked.post(API, body=sse("ok"))
-        assert await collect(stream=True, api_key="unused", temperature=0.2) == ["ok"]
+    async def test_unknown_options_are_ignored(self, stub: StubServer) -> None:
+        stub.post(PATH, body=sse("ok"))
+        assert await collect(stub, stream=True, api_key="unused", temperature=0.2) == ["ok"]
 
 
 class TestAnswer:
@@ -149,109 +174,158 @@ class TestAnswer:
             ("data: Hi\n\ndata:  there", ["Hi", " there"]),  # like the reference: last line kept at EOF
         ],
     )
-    async def test_stream_is_parsed_as_sse(self, mocked: aioresponses, body: str, chunks: list[str]) -> None:
-        mocked.post(API, body=body.encode(), content_type="text/event-stream")
-        assert await collect() == chunks
+    async def test_stream_is_parsed_as_sse(self, stub: StubServer, body: str, chunks: list[str]) -> None:
+        stub.post(PATH, body=body.encode(), content_type="text/event-stream")
+        assert await collect(stub) == chunks
 
-    async def test_create_async_joins_the_whole_answer(self, mocked: aioresponses) -> None:
-        mocked.post(API, body=sse(" The answer", " is", " 4. "))
-        assert await AiChats.create_async("gpt-4", HI) == "The answer is 4."
+    async def test_create_async_joins_the_whole_answer(self, stub: StubServer) -> None:
+        stub.post(PATH, body=sse(" The answer", " is", " 4. "))
+        assert await local(stub).create_async("gpt-4", HI) == "The answer is 4."
 
     @pytest.mark.parametrize(
         "body", ["", "data: \n\n", "data:   \n\ndata: \n\n", ": only a comment\n\n", "data: [DONE]\n\n", "{}"]
     )
-    async def test_empty_answer_is_an_error(self, mocked: aioresponses, body: str) -> None:
-        mocked.post(API, body=body)
-        items, err = await collect_until_error()
+    async def test_empty_answer_is_an_error(self, stub: StubServer, body: str) -> None:
+        stub.post(PATH, body=body)
+        items, err = await collect_until_error(stub)
         assert items == []
         assert type(err) is ProviderResponseError
         assert err.reason == "ai-chats.org returned an empty answer"
         assert err.provider == "ai-chats.org"
 
-    async def test_create_async_raises_instead_of_returning_an_error_string(self, mocked: aioresponses) -> None:
-        mocked.post(API, body="")
+    async def test_create_async_raises_instead_of_returning_an_error_string(self, stub: StubServer) -> None:
+        stub.post(PATH, body="")
         with pytest.raises(ProviderResponseError):
-            await AiChats.create_async("gpt-4", HI)
+            await local(stub).create_async("gpt-4", HI)
 
 
 class TestErrors:
     @pytest.mark.parametrize("status", [400, 404, 500, 502, 503])
-    async def test_http_error(self, mocked: aioresponses, status: int, caplog: pytest.LogCaptureFixture) -> None:
-        mocked.post(API, status=status, body="<html>upstream broke</html>")
+    async def test_http_error(self, stub: StubServer, status: int, caplog: pytest.LogCaptureFixture) -> None:
+        stub.post(PATH, status=status, body="<html>upstream broke</html>")
         with caplog.at_level(logging.WARNING, logger="provider"):
-            items, err = await collect_until_error()
+            items, err = await collect_until_error(stub)
         assert items == []
         assert type(err) is ProviderHTTPError
-        assert (err.status, err.url, err.provider) == (status, API, "ai-chats.org")
+        assert (err.status, err.url, err.provider) == (status, stub.url(PATH), "ai-chats.org")
         assert err.reason == f"ai-chats.org returned HTTP {status}"
-        assert "https://" not in err.reason and API in str(err)
+        assert "http://" not in err.reason and stub.url(PATH) in str(err)
         assert any(r.name.startswith("provider") and "upstream broke" in r.getMessage() for r in caplog.records)
 
     @pytest.mark.parametrize("status", [401, 403])
-    async def test_auth_error(self, mocked: aioresponses, status: int) -> None:
-        mocked.post(API, status=status)
-        _, err = await collect_until_error()
+    async def test_auth_error(self, stub: StubServer, status: int) -> None:
+        stub.post(PATH, status=status)
+        _, err = await collect_until_error(stub)
         assert isinstance(err, ProviderAuthError) and isinstance(err, ProviderHTTPError)
         assert err.status == status and str(status) in err.reason
 
     @pytest.mark.parametrize(("header", "expected"), [({"Retry-After": "7"}, 7.0), ({}, None)])
-    async def test_rate_limit(self, mocked: aioresponses, header: dict[str, str], expected: float | None) -> None:
-        mocked.post(API, status=429, headers=header)
-        _, err = await collect_until_error()
+    async def test_rate_limit(self, stub: StubServer, header: dict[str, str], expected: float | None) -> None:
+        stub.post(PATH, status=429, headers=header)
+        _, err = await collect_until_error(stub)
         assert isinstance(err, ProviderRateLimitError)
         assert err.status == 429 and err.retry_after == expected
+
+    async def test_unreachable(self) -> None:
+        closed = AiChats._subclass(api_endpoint=f"http://127.0.0.1:{free_port()}{PATH}")
+        with pytest.raises(ProviderError) as info:
+            await closed.create_async("gpt-4", HI)
+        assert type(info.value) is ProviderConnectionError
+        assert info.value.reason == "ai-chats.org is unreachable"
+
+    async def test_connection_lost(self, stub: StubServer) -> None:
+        stub.post(PATH, reset=True)
+        stub.post(PATH, body=sse("cut"), cut=True)  # the connection drops mid-answer
+        for expected_items in ([], ["cut"]):
+            items, err = await collect_until_error(stub)
+            assert items == expected_items
+            assert type(err) is ProviderConnectionError
+            assert err.reason == "the connection to ai-chats.org was interrupted"
+
+    async def test_proxy_failures(self, stub: StubServer) -> None:
+        # The stub, as a proxy, answers CONNECT for https://ai-chats.org with an error status.
+        with pytest.raises(ProviderError) as info:
+            await AiChats.create_async("gpt-4", HI, proxy=stub.url())
+        refused = info.value
+        with pytest.raises(ProviderError) as info:
+            await AiChats.create_async("gpt-4", HI, proxy=f"http://127.0.0.1:{free_port()}")
+        down = info.value
+        assert type(refused) is ProviderConnectionError
+        assert refused.reason == "the proxy refused to connect to ai-chats.org"
+        assert type(down) is ProviderConnectionError and down.reason == "the proxy is unreachable"
+        assert stub.received == []  # the CONNECT never reached a route: nothing went to ai-chats.org
+
+    async def test_unscripted_request_is_a_connection_error(self, stub: StubServer) -> None:
+        _, err = await collect_until_error(stub)  # the stub closes the connection of unscripted requests
+        assert isinstance(err, ProviderConnectionError)
+
+    async def test_callers_raise_for_status_session_still_gives_provider_errors(
+        self, stub: StubServer, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        stub.post(PATH, status=429, headers={"Retry-After": "2"}, body="slow down")
+        async with aiohttp.ClientSession(raise_for_status=True) as session:
+            with caplog.at_level(logging.WARNING, logger="provider"):
+                _, err = await collect_until_error(stub, session=session)
+        assert isinstance(err, ProviderRateLimitError) and err.retry_after == 2.0
+        # The provider read the answer itself (raise_for_status=False per request): it logged the body.
+        assert "b'slow down'" in caplog.text
+
+
+def _request_info() -> aiohttp.RequestInfo:
+    url = URL("https://ai-chats.org/chat/send2/")
+    return aiohttp.RequestInfo(url, "POST", CIMultiDictProxy(CIMultiDict()), url)
+
+
+class TestTranslation:
+    """What ``translate_errors`` makes of each aiohttp failure, including those no local server provokes."""
+
+    @staticmethod
+    def translated(exc: Exception) -> ProviderError:
+        with pytest.raises(ProviderError) as info, translate_errors(
+            "ai-chats.org", "https://ai-chats.org/chat/send2/", provider="ai-chats.org"
+        ):
+            raise exc
+        assert info.value.__cause__ is exc
+        return info.value
 
     @pytest.mark.parametrize(
         "exc", [TimeoutError(), aiohttp.ServerTimeoutError("read"), aiohttp.ConnectionTimeoutError()]
     )
-    async def test_timeout(self, mocked: aioresponses, exc: Exception) -> None:
-        mocked.post(API, exception=exc)
-        _, err = await collect_until_error()
-        assert type(err) is ProviderTimeoutError
-        assert err.reason == "ai-chats.org timed out"
-        assert isinstance(err.__cause__, TimeoutError)
+    def test_timeout(self, exc: Exception) -> None:
+        err = self.translated(exc)
+        assert type(err) is ProviderTimeoutError and err.reason == "ai-chats.org timed out"
 
-    async def test_unreachable(self, mocked: aioresponses) -> None:
+    def test_unreachable(self) -> None:
         key = SimpleNamespace(host="ai-chats.org", port=443, ssl=True)
-        mocked.post(API, exception=aiohttp.ClientConnectorError(key, OSError(111, "Connection refused")))
-        _, err = await collect_until_error()
-        assert type(err) is ProviderConnectionError
-        assert err.reason == "ai-chats.org is unreachable"
+        err = self.translated(aiohttp.ClientConnectorError(key, OSError(111, "Connection refused")))  # type: ignore[arg-type]
+        assert type(err) is ProviderConnectionError and err.reason == "ai-chats.org is unreachable"
 
     @pytest.mark.parametrize(
         "exc", [aiohttp.ServerDisconnectedError(), aiohttp.ClientPayloadError("cut"), aiohttp.ClientOSError()]
     )
-    async def test_connection_lost(self, mocked: aioresponses, exc: Exception) -> None:
-        mocked.post(API, exception=exc)
-        _, err = await collect_until_error()
+    def test_connection_lost(self, exc: Exception) -> None:
+        err = self.translated(exc)
         assert type(err) is ProviderConnectionError
         assert err.reason == "the connection to ai-chats.org was interrupted"
 
-    async def test_proxy_failures(self, mocked: aioresponses) -> None:
-        info = aiohttp.RequestInfo(URL(API), "POST", CIMultiDictProxy(CIMultiDict()), URL(API))
-        mocked.post(API, exception=aiohttp.ClientHttpProxyError(info, (), status=407))
+    def test_proxy_failures(self) -> None:
+        refused = self.translated(aiohttp.ClientHttpProxyError(_request_info(), (), status=407))
         key = SimpleNamespace(host="proxy.local", port=3128, ssl=False)
-        mocked.post(API, exception=aiohttp.ClientProxyConnectionError(key, OSError(111, "refused")))
-        _, refused = await collect_until_error(proxy="http://proxy.local:3128")
-        _, down = await collect_until_error(proxy="http://proxy.local:3128")
+        down = self.translated(aiohttp.ClientProxyConnectionError(key, OSError(111, "refused")))  # type: ignore[arg-type]
         assert type(refused) is ProviderConnectionError
-        assert refused.reason == "the proxy refused to connect to ai-chats.org"
+        assert refused.reason == "the proxy refused to connect to ai-chats.org" and "HTTP 407" in str(refused)
         assert type(down) is ProviderConnectionError and down.reason == "the proxy is unreachable"
 
-    async def test_callers_raise_for_status_session_still_gives_provider_errors(self, mocked: aioresponses) -> None:
-        mocked.post(API, status=429, headers={"Retry-After": "2"})
-        async with aiohttp.ClientSession(raise_for_status=True) as session:
-            _, err = await collect_until_error(session=session)
-        assert isinstance(err, ProviderRateLimitError) and err.retry_after == 2.0
-        assert calls(mocked)[0].kwargs["raise_for_status"] is False
-
-    async def test_client_response_error_is_mapped_by_status(self, mocked: aioresponses) -> None:
-        info = aiohttp.RequestInfo(URL(API), "POST", CIMultiDictProxy(CIMultiDict()), URL(API))
-        mocked.post(API, exception=aiohttp.ClientResponseError(info, (), status=503))
-        _, err = await collect_until_error()
+    def test_client_response_error_is_mapped_by_status(self) -> None:
+        headers = CIMultiDictProxy(CIMultiDict({"Retry-After": "2"}))
+        err = self.translated(aiohttp.ClientResponseError(_request_info(), (), status=503))
+        limited = self.translated(aiohttp.ClientResponseError(_request_info(), (), status=429, headers=headers))
         assert type(err) is ProviderHTTPError and err.status == 503
         assert err.reason == "ai-chats.org returned HTTP 503"
+        assert isinstance(limited, ProviderRateLimitError) and limited.retry_after == 2.0
 
-    async def test_unmatched_request_is_a_connection_error(self, mocked: aioresponses) -> None:
-        _, err = await collect_until_error()  # aioresponses raises ClientConnectionError for unknown URLs
-        assert isinstance(err, ProviderConnectionError)
+    def test_provider_errors_pass_through(self) -> None:
+        original = ProviderResponseError("kept", provider="ai-chats.org")
+        with pytest.raises(ProviderResponseError) as info, translate_errors("x", "http://x/", provider="x"):
+            raise original
+        assert info.value is original

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT, python_env, run_python
+
 PACKAGE = ROOT / "provider"
 
 
@@ -22,10 +21,7 @@ def test_importing_provider_leaves_aiogram_and_bot_out() -> None:
         "print(provider.__file__)\n"
         "print(leaked)\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    result = run_python("-c", code, env=python_env())
     assert result.returncode == 0, result.stderr
     file_line, leaked_line = result.stdout.splitlines()
     assert Path(file_line).resolve() == PACKAGE / "__init__.py"

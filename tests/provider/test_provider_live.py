@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,6 +19,7 @@ from provider import (
     ProviderError,
     ProviderTimeoutError,
 )
+from tests.helpers import free_port
 
 HI = [{"role": "user", "content": "Hi"}]
 CHAT = ("POST", "/chat/send2/")
@@ -135,13 +134,11 @@ async def test_timeout_applies_per_request_even_with_the_callers_session(
         return web.Response(text="data: too late\n\n")
 
     provider = AiChats.with_base_url(await serve({CHAT: slow}))
-    started = time.monotonic()
-    try:
+    try:  # the server answers only after 10 s: an answer instead of the error means the timeout was ignored
         with pytest.raises(ProviderTimeoutError) as info:
             await provider.create_async("gpt-4", HI, session=client_session, timeout=0.3)
     finally:
         release.set()
-    assert time.monotonic() - started < 3
     assert info.value.reason == "127.0.0.1 timed out"
     assert not client_session.closed
 
@@ -188,14 +185,8 @@ async def test_connection_cut_mid_stream(serve: Serve) -> None:
     assert err.reason == "the connection to 127.0.0.1 was interrupted"
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def test_unreachable_provider_and_image_host(serve: Serve) -> None:
-    dead = f"http://127.0.0.1:{_closed_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     _, err = await until_error(AiChats.with_base_url(dead).create_async_generator("gpt-4", HI))
     assert type(err) is ProviderConnectionError and err.reason == "127.0.0.1 is unreachable"
 

@@ -12,19 +12,11 @@ import aiohttp
 import pytest
 
 from provider import AiChats, ProviderError, ProviderHTTPError
-from tests.provider.stub import StubServer
+from tests.provider.stub import AICHATS_PATH as PATH
+from tests.provider.stub import StubServer, sse
+from tests.provider.stub import aichats_at as local
 
-PATH = "/chat/send2/"
 HI = [{"role": "user", "content": "Hi"}]
-
-
-def sse(*texts: str) -> str:
-    return "".join(f"data: {text}\n\n" for text in texts)
-
-
-def local(stub: StubServer) -> type[AiChats]:
-    """AiChats as it is (origin, referer, label) but sending to the stub."""
-    return AiChats._subclass(api_endpoint=stub.url(PATH))
 
 
 async def collect_until_error(provider: Any = AiChats, **kwargs: Any) -> tuple[list[Any], ProviderError]:
