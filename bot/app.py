@@ -34,7 +34,9 @@ from .services.images import ImageService
 from .services.limits import RequestLimiter, limit_storage
 from .services.locks import ConversationLocks, KeyedLocks
 from .services.providers import build_chain
+from .services.retry_buttons import RetryButtons
 from .services.status import StatusService
+from .services.usage import UsageService
 from .storage import HistoryStore, open_store
 from .telegram import build_bot
 
@@ -90,6 +92,7 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
             store_errors = (RedisError, StorageError)
         options = {"session": http, "timeout": settings.guards.provider_timeout}
         slots = asyncio.Semaphore(settings.guards.max_concurrent_requests)  # shared by chat and images
+        usage = UsageService(store, daily_tokens=settings.guards.daily_tokens, admins=settings.guards.admins)
         dispatcher = Dispatcher(
             disable_fsm=True,  # no handler keeps state between messages: skip a context per update
             settings=settings,
@@ -106,7 +109,10 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
             chat_service=ChatService(
                 provider, store, locks=locks, provider_options=options, slots=slots,
                 system_prompt=settings.providers.system_prompt, cancels=cancels,
+                history_chars=settings.history_chars, models=settings.providers.openai_models, usage=usage,
             ),
+            usage=usage,
+            retry_buttons=RetryButtons(),
             image_service=ImageService(provider, provider_options=options, slots=slots),
             status_service=StatusService(store, provider),
             chat_admins=ChatAdmins(),
