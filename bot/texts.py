@@ -27,12 +27,12 @@ def commands() -> dict[str, str]:
     """The command menu, in the current language."""
     return {
         "ask": _("Ask the model a question"),
+        "retry": _("Answer the last question again"),
         "draw": _("Draw an image from a description"),
         "reset": _("Forget this conversation"),
         "cancel": _("Stop the answer being written"),
-        "model": _("Show the model providers and pick a model"),
         "persona": _("Show or change the model's instructions here"),
-        "retry": _("Answer the last question again"),
+        "model": _("Show the model providers and pick a model"),
         "usage": _("Tokens you used today"),
         "help": _("How to use this bot"),
     }

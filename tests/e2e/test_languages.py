@@ -22,13 +22,18 @@ HELP_EN = (
     "/ask <i>question</i> — ask the model; I remember the conversation\n"
     "/draw <i>description</i> — draw an image\n"
     "/cancel — stop the answer being written\n"
+    "/retry — answer the last question again (or press 🔄 under the answer)\n"
     "/reset — forget this conversation\n"
-    "/model — which model providers answer, and whether they are healthy\n"
+    "/persona — the instructions the model follows here; <code>/persona</code> <i>text</i> sets them, "
+    "<code>/persona reset</code> goes back to the default\n"
+    "/model — which model providers answer, whether they are healthy, and which model this chat uses\n"
+    "/usage — the tokens you used today\n"
     "/help — this message\n\n"
     "In a private chat you can also just write to me, and reply to any of my answers to go on.\n\n"
     "<b>In groups</b>\n"
-    "Everyone in a group (or forum topic) shares one conversation. Address commands to me as "
-    "/ask@TestAiBot or reply to one of my messages: with privacy mode on, that is all Telegram shows me."
+    "Everyone in a group (or forum topic) shares one conversation, unless the bot's owner gave each member "
+    "their own. Address commands to me as /ask@TestAiBot or reply to one of my messages: with privacy mode "
+    "on, that is all Telegram shows me. Only the group's admins may change the persona or the model."
 )
 HELP_RU = (
     "Я отвечаю на вопросы с помощью языковой модели и рисую картинки.\n\n"
@@ -36,29 +41,40 @@ HELP_RU = (
     "/ask <i>вопрос</i> — спросить модель; я помню разговор\n"
     "/draw <i>описание</i> — нарисовать картинку\n"
     "/cancel — прервать ответ, который сейчас пишется\n"
+    "/retry — ответить на последний вопрос заново (или нажмите 🔄 под ответом)\n"
     "/reset — забыть этот разговор\n"
-    "/model — какие провайдеры моделей отвечают и исправны ли они\n"
+    "/persona — указания, которым модель следует здесь; <code>/persona</code> <i>текст</i> задаёт их, "
+    "<code>/persona reset</code> возвращает стандартные\n"
+    "/model — какие провайдеры моделей отвечают, исправны ли они и какая модель используется в этом чате\n"
+    "/usage — сколько токенов вы потратили сегодня\n"
     "/help — это сообщение\n\n"
     "В личном чате можно просто написать мне, а чтобы продолжить разговор, ответьте на любое моё сообщение.\n\n"
     "<b>В группах</b>\n"
-    "У всех участников группы (или темы форума) один общий разговор. Обращайтесь ко мне командой "
-    "/ask@TestAiBot или отвечайте на мои сообщения: в режиме приватности Telegram показывает мне только такие "
-    "сообщения."
+    "У всех участников группы (или темы форума) один общий разговор, если владелец бота не дал каждому "
+    "участнику свой. Обращайтесь ко мне командой /ask@TestAiBot или отвечайте на мои сообщения: в режиме "
+    "приватности Telegram показывает мне только такие сообщения. Персону и модель могут менять только "
+    "администраторы группы."
 )
 MENU_EN = [
     ("ask", "Ask the model a question"),
+    ("retry", "Answer the last question again"),
     ("draw", "Draw an image from a description"),
     ("reset", "Forget this conversation"),
     ("cancel", "Stop the answer being written"),
-    ("model", "Show the model providers and their health"),
+    ("persona", "Show or change the model's instructions here"),
+    ("model", "Show the model providers and pick a model"),
+    ("usage", "Tokens you used today"),
     ("help", "How to use this bot"),
 ]
 MENU_RU = [
     ("ask", "Задать вопрос модели"),
+    ("retry", "Ответить на последний вопрос заново"),
     ("draw", "Нарисовать картинку по описанию"),
     ("reset", "Забыть этот разговор"),
     ("cancel", "Прервать ответ, который сейчас пишется"),
-    ("model", "Показать провайдеров моделей и их состояние"),
+    ("persona", "Показать или изменить указания модели здесь"),
+    ("model", "Показать провайдеров моделей и выбрать модель"),
+    ("usage", "Сколько токенов вы потратили сегодня"),
     ("help", "Как пользоваться ботом"),
 ]
 ASK_USAGE_RU = "Напишите вопрос после команды, например: <code>/ask Что такое чёрная дыра?</code>"
