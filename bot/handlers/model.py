@@ -56,10 +56,11 @@ async def pick_model(
         await callback.answer(texts.option_gone(), show_alert=True)
         return
     model = models[callback_data.index]
-    await callback.answer(texts.model_picked(model))
     key = conversation_key(callback.message, settings.group_history, user_id=callback.from_user.id).chat_scope
     # The default is stored as None, so a conversation follows OPENAI_MODELS when its first entry changes.
+    # Stored before the toast (one quick write): once the user sees it, the next question uses it.
     await store.set_settings(key, replace(await store.get_settings(key), model=model if callback_data.index else None))
+    await callback.answer(texts.model_picked(model))
     logger.info("chat=%s thread=%s: model %s", key.chat_id, key.thread_id, model)
 
 

@@ -70,13 +70,14 @@ async def pick_persona(
         await callback.answer(texts.option_gone(), show_alert=True)
         return
     key = conversation_key(callback.message, settings.group_history, user_id=callback.from_user.id).chat_scope
+    # Stored before the toast (one quick write): once the user sees it, the next question follows it.
     if callback_data.index == -1:
-        await callback.answer(texts.persona_reset())
         await _set(store, key, None)
+        await callback.answer(texts.persona_reset())
         return
     name = names[callback_data.index]
-    await callback.answer(texts.persona_picked(name))
     await _set(store, key, settings.personas[name])
+    await callback.answer(texts.persona_picked(name))
     logger.info("chat=%s thread=%s: persona preset %r", key.chat_id, key.thread_id, name)
 
 

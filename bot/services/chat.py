@@ -176,13 +176,8 @@ class ChatService:
         deliver: Deliver, options: dict[str, Any], user_id: int | None,
     ) -> str:
         messages = [*system, *(turn.as_message() for turn in history), question.as_message()]
-        counted: list[Usage] = []
-        async with aclosing(self._stream(messages, options, counted)) as stream:  # unfinished: frees its slot
-            answer = await self._run(key, deliver(stream))
-        if self._usage is not None and user_id is not None:
-            usage = counted[-1] if counted else Usage.estimate(sum(len(m["content"]) for m in messages), len(answer))
-            await self._usage.record(user_id, usage.total_tokens)
-        return answer
+        async with aclosing(self._stream(messages, options, user_id)) as stream:  # unfinished: frees its slot
+            return await self._run(key, deliver(stream))
 
     def cancel(self, key: ConversationKey) -> bool:
         """Stop the answer being written in this conversation (this process); False if there is none."""
@@ -239,14 +234,21 @@ class ChatService:
             self._running.discard(key)
 
     async def _stream(
-        self, messages: list[dict[str, str]], options: dict[str, Any], counted: list[Usage]
+        self, messages: list[dict[str, str]], options: dict[str, Any], user_id: int | None
     ) -> AsyncGenerator[str, None]:
-        """The provider's text chunks; a `Usage` it yields goes to `counted`. A slot is held only while the
-        provider streams, not while the answer is sent: a chat waiting out Telegram's flood control must not
-        hold up every other chat."""
+        """The provider's text chunks. A slot is held only while the provider streams, not while the
+        answer is sent: a chat waiting out Telegram's flood control must not hold up every other chat.
+        The tokens of a complete stream are counted for `user_id` before the answer is sent: spent even
+        if the delivery fails, and counted by the time the user can ask again."""
+        usage: Usage | None = None
+        chars = 0
         async with self._slots:
             async for chunk in self._provider.create_async_generator(self._model, messages, **options):
                 if isinstance(chunk, Usage):
-                    counted.append(chunk)
+                    usage = chunk
                 elif isinstance(chunk, str) and chunk:
+                    chars += len(chunk)
                     yield chunk
+        if self._usage is not None and user_id is not None:
+            usage = usage or Usage.estimate(sum(len(m["content"]) for m in messages), chars)
+            await self._usage.record(user_id, usage.total_tokens)
