@@ -34,8 +34,9 @@ async def oa() -> AsyncIterator[OpenAIEmulator]:
 
 def on_openai(settings: Settings, oa: OpenAIEmulator, **extra: object) -> Settings:
     """One OpenAI-compatible provider, no previews: every answer is one sendMessage."""
+    options: dict[str, object] = {"streaming": False, **extra}
     return changed(settings, provider_names=("openai",), openai_base_url=oa.base_url, openai_api_key=KEY,
-                   openai_image_model="img-1", streaming=False, **extra)
+                   openai_image_model="img-1", **options)
 
 
 async def replies(tg: TelegramEmulator, count: int) -> list[ApiCall]:
@@ -360,3 +361,21 @@ async def test_settings_survive_a_restart(
 
     [request] = [r for r in oa.requests if r.type == "chat"]
     assert request.json["model"] == "m2" and request.json["messages"][0]["content"] == "Kept."
+
+
+async def test_the_button_is_on_the_last_part_of_the_final_answer_never_on_a_preview(
+    run_bot: RunBot, settings: Settings, tg: TelegramEmulator, oa: OpenAIEmulator
+) -> None:
+    oa.chunk_size, oa.chunk_delay = 400, 0.05  # long enough for previews, then two parts
+    oa.answers = [" ".join(f"word{n}" for n in range(1000))]
+    async with run_bot(on_openai(settings, oa, streaming=True, edit_interval=0.1)):
+        tg.push_message("/ask@TestAiBot long", **IN_GROUP)
+        await tg.wait_for("sendMessage", lambda c: bool(buttons(c)))
+
+    sent = tg.calls_of("sendMessage") + tg.calls_of("editMessageText")
+    previews = [c for c in sent if "entities" not in c.params]
+    finals = [c for c in tg.calls_of("sendMessage") if "entities" in c.params]
+    assert previews and not any(buttons(c) for c in previews)
+    assert len(finals) == 1 and buttons(finals[0])  # the second part, sent after the first replaced the preview
+    [first_part] = [c for c in tg.calls_of("editMessageText") if "entities" in c.params]
+    assert not buttons(first_part)
