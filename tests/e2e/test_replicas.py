@@ -21,6 +21,7 @@ import pytest
 
 from bot import texts
 from tests.emulators import AiChatsEmulator, TelegramEmulator
+from tests.emulators.tg_models import ApiCall
 from tests.redis_server import free_port
 from tests.tcp_proxy import TcpProxy
 
@@ -102,6 +103,10 @@ async def replicas(
             assert SECRET not in r.output() and token.split(":")[1] not in r.output()
 
 
+def is_answer(call: ApiCall) -> bool:
+    return str(call.params.get("text", "")).startswith("answer to")
+
+
 async def test_two_replicas_serve_one_conversation_in_order_and_each_update_once(
     replicas: list[Replica], tg: TelegramEmulator, ai: AiChatsEmulator
 ) -> None:
@@ -117,7 +122,8 @@ async def test_two_replicas_serve_one_conversation_in_order_and_each_update_once
     targets = itertools.cycle(replicas)
     statuses = [await tg.post_update_to(next(targets).webhook, tg.message_update(f"/ask q{n}"), SECRET)
                 for n in range(6)]
-    await tg.wait_for("sendMessage", count=6, timeout=15)
+    # Answers only: a question that waits long enough for its turn is also told it is queued.
+    await tg.wait_for("sendMessage", is_answer, count=6, timeout=15)
 
     assert statuses == [200] * 6
     prompts = list(ai.chat_prompts)
@@ -132,14 +138,14 @@ async def test_two_replicas_serve_one_conversation_in_order_and_each_update_once
     # Telegram redelivering an update, and the copy landing on the other replica: one answer.
     update = tg.message_update("/ask only once")
     again = await asyncio.gather(*(tg.post_update_to(r.webhook, update, SECRET) for r in replicas))
-    await tg.wait_for("sendMessage", count=7)
+    await tg.wait_for("sendMessage", is_answer, count=7)
     await asyncio.sleep(0.5)
 
     assert again == [200, 200]
-    assert len(tg.calls_of("sendMessage")) == 7
+    answered = [visible(call) for call in tg.calls_of("sendMessage") if is_answer(call)]
     assert len(ai.chat_prompts) == 7 and ai.chat_prompts[-1].startswith(prompts[-1] + " answer to ")
-    answered = [visible(call) for call in tg.calls_of("sendMessage")]
     assert sorted(answered) == sorted([f"answer to q{n}" for n in range(6)] + ["answer to only once"])
+    assert all(visible(c) == texts.queued() for c in tg.calls_of("sendMessage") if not is_answer(c))
 
 
 async def test_sigterm_lets_a_replica_finish_its_answer_while_the_other_serves_on(
