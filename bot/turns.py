@@ -43,11 +43,13 @@ async def run_turn(
         delivered.append(result)
         return result.text
 
-    say: Callable[[str], Notify] = lambda text: lambda: message.reply(text)  # noqa: E731
-    kwargs: dict[str, Any] = {"on_queued": say(texts.queued()), "on_shortened": say(texts.history_shortened())}
+    def say(text: str) -> Notify:
+        return lambda: message.reply(text)
+
+    notices: dict[str, Any] = {"on_queued": say(texts.queued()), "on_shortened": say(texts.history_shortened())}
     wrapped: Deliver = deliver
     try:
-        await start(wrapped, **kwargs)
+        await start(wrapped, **notices)
     except TurnCancelled:  # parts already sent stay on screen: say that the answer ends there
         logger.info("chat=%s: answer cancelled by the user", message.chat.id)
         await message.reply(texts.cancelled())

@@ -379,3 +379,40 @@ async def test_the_button_is_on_the_last_part_of_the_final_answer_never_on_a_pre
     assert len(finals) == 1 and buttons(finals[0])  # the second part, sent after the first replaced the preview
     [first_part] = [c for c in tg.calls_of("editMessageText") if "entities" in c.params]
     assert not buttons(first_part)
+
+
+async def test_in_a_group_only_admins_pick_the_model(
+    run_bot: RunBot, settings: Settings, tg: TelegramEmulator, oa: OpenAIEmulator
+) -> None:
+    tg.store.set_member(GROUP, 7, "administrator")
+    async with run_bot(on_openai(settings, oa, openai_models=("m1", "m2"))):
+        tg.push_message("/model@TestAiBot", user_id=8, **IN_GROUP)
+        [menu] = await replies(tg, 1)
+        by_member = await answered(tg, press(tg, menu, buttons(menu)[1]["callback_data"], user_id=8,
+                                             chat_type="supergroup"))
+        tg.push_message("/ask@TestAiBot one", user_id=8, **IN_GROUP)
+        await replies(tg, 2)
+        by_admin = await answered(tg, press(tg, menu, buttons(menu)[1]["callback_data"], user_id=7,
+                                            chat_type="supergroup"))
+        tg.push_message("/ask@TestAiBot two", user_id=8, **IN_GROUP)
+        await replies(tg, 3)
+
+    assert by_member == {"text": texts.admins_steer(), "show_alert": True, "url": None}
+    assert by_admin["text"] == texts.model_picked("m2")
+    assert [r.json["model"] for r in oa.requests if r.type == "chat"] == ["m1", "m2"]
+
+
+async def test_per_user_cancel_stops_only_your_own_answer(
+    run_bot: RunBot, settings: Settings, tg: TelegramEmulator, oa: OpenAIEmulator
+) -> None:
+    oa.chunk_size, oa.chunk_delay = 2, 0.05
+    oa.answers = ["a slow answer that goes on for a good while"]
+    async with run_bot(on_openai(settings, oa, group_history="per_user")):
+        tg.push_message("/ask@TestAiBot slow", user_id=7, **IN_GROUP)
+        await tg.wait_for("sendChatAction")
+        tg.push_message("/cancel@TestAiBot", user_id=8, **IN_GROUP)  # 8 has nothing running
+        nothing = (await replies(tg, 1))[-1]
+        tg.push_message("/cancel@TestAiBot", user_id=7, **IN_GROUP)
+        await tg.wait_for("sendMessage", lambda c: visible(c) == texts.cancelled())
+
+    assert visible(nothing) == texts.nothing_to_cancel()
