@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services.context import exchanges, fit_history, halve, is_context_error
+from bot.services.context import exchanges, fit_history, halve, is_context_error, message_chars
 from bot.storage import Turn
 from provider import AllProvidersFailedError, ProviderContextLengthError, ProviderResponseError
 
@@ -42,3 +42,9 @@ def test_context_errors_are_found_in_a_chain() -> None:
     assert is_context_error(context)
     assert is_context_error(AllProvidersFailedError([("ai", other), ("oa", context)], provider="chain"))
     assert not is_context_error(AllProvidersFailedError([("ai", other)], provider="chain"))
+
+
+def test_message_chars_counts_text_and_text_parts() -> None:
+    assert message_chars({"role": "user", "content": "hello"}) == 5
+    parts = [{"type": "text", "text": "abc"}, {"type": "image_url", "image_url": {"url": "data:..."}}]
+    assert message_chars({"role": "user", "content": parts}) == 3

@@ -20,7 +20,7 @@ from provider import AsyncGeneratorProvider, ProviderError, Usage
 
 from ..storage import ChatSettings, ConversationKey, HistoryStore, Turn
 from .cancel import Cancellations, TurnCancelled
-from .context import fit_history, halve, is_context_error
+from .context import fit_history, halve, is_context_error, message_chars
 from .locks import ConversationLocks, KeyedLocks
 from .usage import UsageService
 
@@ -250,5 +250,8 @@ class ChatService:
                     chars += len(chunk)
                     yield chunk
         if self._usage is not None and user_id is not None:
-            usage = usage or Usage.estimate(sum(len(m["content"]) for m in messages), chars)
-            await self._usage.record(user_id, usage.total_tokens)
+            usage = usage or Usage.estimate(sum(message_chars(m) for m in messages), chars)
+            try:
+                await self._usage.record(user_id, usage.total_tokens)
+            except Exception:  # a count lost must not cost the user the answer they were given
+                logger.warning("user=%s: could not count %d tokens", user_id, usage.total_tokens, exc_info=True)

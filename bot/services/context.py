@@ -8,6 +8,7 @@ context as too long, `halve` keeps the newer half of what was sent.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from provider import AllProvidersFailedError, ProviderContextLengthError, ProviderError
 
@@ -48,3 +49,14 @@ def is_context_error(error: ProviderError) -> bool:
     """The model refused the request as longer than its context window (any member of a chain)."""
     errors = error.errors if isinstance(error, AllProvidersFailedError) else [error]
     return any(isinstance(e, ProviderContextLengthError) for e in errors)
+
+
+def message_chars(message: dict[str, Any]) -> int:
+    """The characters of a provider message: its text, or the text parts of a content list (images count
+    none here)."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return len(content)
+    if isinstance(content, list):
+        return sum(len(part.get("text") or "") for part in content if isinstance(part, dict))
+    return 0
