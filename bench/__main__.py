@@ -22,7 +22,7 @@ from .emulators import ROOT
 from .machine import describe, load
 from .table import Row, failed, render
 
-MEASURES = ("concurrency", "throughput", "history", "draw", "first_visible", "vision")
+MEASURES = ("concurrency", "throughput", "history", "draw", "first_visible", "vision", "settings")
 QUICK = MappingProxyType({"asks": 5, "latency": 0.1, "updates": 5, "rounds": 1, "conversations": 50, "turns": 20,
                           "image_mb": 0.25, "samples": 2, "photo_mb": 0.25})
 
@@ -58,7 +58,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def plan(args: argparse.Namespace, workdir: Path) -> dict[str, tuple[str, Callable[[], Awaitable[list[Row]]]]]:
     """Each measure: its number in the issue and how to run it with the sizes asked for."""
-    from . import concurrency, draw, first_visible, history, throughput, vision  # after import_aiogram_lazily
+    from . import (  # after main's import_aiogram_lazily
+        concurrency,
+        draw,
+        first_visible,
+        history,
+        settings_lookup,
+        throughput,
+        vision,
+    )
 
     return {
         "concurrency": ("1", lambda: concurrency.measure(
@@ -68,6 +76,7 @@ def plan(args: argparse.Namespace, workdir: Path) -> dict[str, tuple[str, Callab
         "draw": ("4", lambda: draw.measure(workdir, args.image_mb)),
         "first_visible": ("5", lambda: first_visible.measure(workdir, args.samples)),
         "vision": ("6", lambda: vision.measure(workdir, args.photo_mb)),
+        "settings": ("7", lambda: settings_lookup.measure(workdir, args.conversations, not args.quick)),
     }
 
 

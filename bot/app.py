@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,7 +38,9 @@ from .services.limits import RequestLimiter, limit_storage
 from .services.locks import ConversationLocks, KeyedLocks
 from .services.media import MediaService
 from .services.providers import build_chain
+from .services.retry_buttons import RetryButtons
 from .services.status import StatusService
+from .services.usage import UsageService
 from .storage import HistoryStore, open_store
 from .telegram import build_bot
 
@@ -93,6 +96,8 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
             store_errors = (RedisError, StorageError)
         options = {"session": http, "timeout": settings.guards.provider_timeout}
         slots = asyncio.Semaphore(settings.guards.max_concurrent_requests)  # shared by chat and images
+        usage = UsageService(store, daily_tokens=settings.guards.daily_tokens, admins=settings.guards.admins)
+        media = MediaService(provider, max_image_bytes=settings.max_image_bytes, provider_options=options)
         dispatcher = Dispatcher(
             disable_fsm=True,  # no handler keeps state between messages: skip a context per update
             settings=settings,
@@ -109,10 +114,13 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
             chat_service=ChatService(
                 provider, store, locks=locks, provider_options=options, slots=slots,
                 system_prompt=settings.providers.system_prompt, cancels=cancels,
-                history_images=settings.history_images,
+                history_chars=settings.history_chars, models=settings.providers.openai_models, usage=usage,
+                history_images=settings.history_images, images=functools.partial(media.image_uri, bot),
             ),
-            media=MediaService(provider, max_image_bytes=settings.max_image_bytes, provider_options=options),
+            media=media,
             albums=AlbumCollector(),
+            usage=usage,
+            retry_buttons=RetryButtons(),
             image_service=ImageService(provider, provider_options=options, slots=slots),
             draw_queue=DrawQueue(),
             draw_memory=DrawMemory(),

@@ -79,3 +79,16 @@ def quoted_text(message: Message, bot_id: int) -> str:
     if message.quote is not None:  # the user picked part of the message
         return clean_prompt(message.quote.text)
     return clean_prompt(replied.text or replied.caption or "")
+
+
+class MaySteer(Filter):
+    """Who may change a conversation's settings (persona, model): anyone in a private chat; in groups the
+    chat's admins and the bot's ADMINS (IsAdmin with chat_admins)."""
+
+    async def __call__(
+        self, event: TelegramObject, settings: Settings, bot: Bot, chat_admins: ChatAdmins
+    ) -> bool:
+        chat = event_chat(event)
+        if chat is not None and not is_group(chat):
+            return True
+        return await IsAdmin(chat_admins=True)(event, settings, bot, chat_admins)

@@ -8,12 +8,12 @@ without them.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import BufferedInputFile, Message, MessageEntity
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message, MessageEntity
 
 from . import texts
 from .rendering import Rendered, render_markdown, split_rendered
@@ -31,6 +31,16 @@ class StreamingOptions:
     attach_over: int = 12_000  # answers longer than this also arrive as answer.md
 
 
+# Buttons for the final answer's last part, made from the answer's text (e.g. 🔄 naming the answer it redoes).
+Markup = Callable[[str], InlineKeyboardMarkup | None]
+
+
+@dataclass(frozen=True)
+class Delivered:
+    text: str  # the answer as sent (and to be stored)
+    last: Message | None  # the message holding its last part (and the buttons, if any)
+
+
 class AnswerSender:
     def __init__(self, options: StreamingOptions | None = None) -> None:
         self.options = options or StreamingOptions()
@@ -40,6 +50,12 @@ class AnswerSender:
 
         If the stream fails, the preview is removed and the error propagates: the caller reports it.
         """
+        return (await self.deliver_answer(message, chunks)).text
+
+    async def deliver_answer(
+        self, message: Message, chunks: AsyncIterator[str], *, markup: Markup | None = None
+    ) -> Delivered:
+        """`deliver`, with `markup(text)` under the last part of the final answer (never under a preview)."""
         preview = self._preview(message)
         answer = AnswerText()
         try:
@@ -51,21 +67,28 @@ class AnswerSender:
             await preview.discard()
             raise
         text = str(answer).strip()
-        await self.send(message, text, replace=preview.message())
-        return text
+        last = await self.send(message, text, replace=preview.message(), markup=markup(text) if markup else None)
+        return Delivered(text, last)
 
-    async def send(self, message: Message, text: str, *, replace: Message | None = None) -> None:
-        """Send `text` (Markdown) formatted and split; the first part replaces the preview if there is one."""
+    async def send(
+        self, message: Message, text: str, *, replace: Message | None = None,
+        markup: InlineKeyboardMarkup | None = None,
+    ) -> Message | None:
+        """Send `text` (Markdown) formatted and split; the first part replaces the preview if there is one,
+        the last carries `markup`. Returns the message of the last part."""
         parts = split_rendered(render_markdown(text))
+        last: Message | None = None
         for index, part in enumerate(parts):
+            buttons = markup if index == len(parts) - 1 else None
             if index == 0 and replace is not None:
-                await self._edit(replace, part)
+                last = await self._edit(replace, part, buttons)
             else:
-                await self._send(message, part, as_reply=index == 0)
+                last = await self._send(message, part, as_reply=index == 0, markup=buttons)
         if len(text) > self.options.attach_over:
             await message.answer_document(
                 BufferedInputFile(text.encode(), filename="answer.md"), caption=texts.answer_file_caption()
             )
+        return last
 
     def _preview(self, message: Message) -> Preview:
         if not self.options.enabled:
@@ -74,28 +97,31 @@ class AnswerSender:
             return DraftPreview(message, self.options.draft_interval, self.options.first_preview_after)
         return EditPreview(message, self.options.edit_interval, self.options.first_preview_after)
 
-    async def _send(self, message: Message, part: Rendered, *, as_reply: bool) -> None:
+    async def _send(
+        self, message: Message, part: Rendered, *, as_reply: bool, markup: InlineKeyboardMarkup | None = None
+    ) -> Message:
         send = message.reply if as_reply else message.answer
         try:
-            await send(part.text, entities=_entities(part), parse_mode=None)
+            return await send(part.text, entities=_entities(part), parse_mode=None, reply_markup=markup)
         except TelegramBadRequest as error:
             if not (_is_parse_error(error) and part.entities):
                 raise
             logger.warning("chat=%s: formatting refused (%s); sent as plain text", message.chat.id, error.message)
-            await send(part.text, parse_mode=None)
+            return await send(part.text, parse_mode=None, reply_markup=markup)
 
-    async def _edit(self, target: Message, part: Rendered) -> None:
-        if not part.entities and part.text.strip() == target.text:
-            return  # already shows exactly this: an edit would be refused as "not modified"
+    async def _edit(self, target: Message, part: Rendered, markup: InlineKeyboardMarkup | None = None) -> Message:
+        if not part.entities and part.text.strip() == target.text and markup is None:
+            return target  # already shows exactly this: an edit would be refused as "not modified"
         try:
-            await target.edit_text(part.text, entities=_entities(part), parse_mode=None)
+            edited = await target.edit_text(part.text, entities=_entities(part), parse_mode=None, reply_markup=markup)
         except TelegramBadRequest as error:
             if "message is not modified" in error.message:
-                return
+                return target
             if not (_is_parse_error(error) and part.entities):
                 raise
             logger.warning("chat=%s: formatting refused (%s); sent as plain text", target.chat.id, error.message)
-            await target.edit_text(part.text, parse_mode=None)
+            edited = await target.edit_text(part.text, parse_mode=None, reply_markup=markup)
+        return edited if isinstance(edited, Message) else target
 
 
 def _entities(part: Rendered) -> list[MessageEntity]:

@@ -8,6 +8,7 @@ Model answers and provider error reasons are never translated, only framed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from html import escape
 
 from provider import (
@@ -26,10 +27,13 @@ def commands() -> dict[str, str]:
     """The command menu, in the current language."""
     return {
         "ask": _("Ask the model a question"),
+        "retry": _("Answer the last question again"),
         "draw": _("Draw an image from a description"),
         "reset": _("Forget this conversation"),
         "cancel": _("Stop the answer being written"),
-        "model": _("Show the model providers and their health"),
+        "persona": _("Show or change the model's instructions here"),
+        "model": _("Show the model providers and pick a model"),
+        "usage": _("Tokens you used today"),
         "help": _("How to use this bot"),
     }
 
@@ -41,16 +45,21 @@ def help_text(username: str) -> str:
         "/ask <i>question</i> — ask the model; I remember the conversation\n"
         "/draw <i>description</i> — draw an image\n"
         "/cancel — stop the answer being written\n"
+        "/retry — answer the last question again (or press 🔄 under the answer)\n"
         "/reset — forget this conversation\n"
-        "/model — which model providers answer, and whether they are healthy\n"
+        "/persona — the instructions the model follows here; <code>/persona</code> <i>text</i> sets them, "
+        "<code>/persona reset</code> goes back to the default\n"
+        "/model — which model providers answer, whether they are healthy, and which model this chat uses\n"
+        "/usage — the tokens you used today\n"
         "/help — this message\n\n"
         "In a private chat you can also just write to me, and reply to any of my answers to go on.\n\n"
         "<b>Photos, voice and files</b>\n"
         "Send a photo (or an album) with a question in its caption, a voice or audio message, or a text or PDF "
         "document: I read it and answer. In groups, put /ask in the caption or reply /ask to it.\n\n"
         "<b>In groups</b>\n"
-        "Everyone in a group (or forum topic) shares one conversation. Address commands to me as "
-        "/ask@{username} or reply to one of my messages: with privacy mode on, that is all Telegram shows me."
+        "Everyone in a group (or forum topic) shares one conversation, unless the bot's owner gave each member "
+        "their own. Address commands to me as /ask@{username} or reply to one of my messages: with privacy mode "
+        "on, that is all Telegram shows me. Only the group's admins may change the persona or the model."
     ).format(username=escape(username)) + "\n\n" + draw_help()
 
 
@@ -433,3 +442,114 @@ def _provider_state(status: CapabilityStatus) -> str:
     return ngettext("failing ({failures} in a row)", "failing ({failures} in a row)", failures).format(
         failures=failures
     ) + " ⚠️"
+
+
+# ---- conversations people steer: persona, model, /retry, usage
+
+
+def persona(prompt: str | None, *, presets: bool) -> str:
+    """/persona without arguments: the conversation's system prompt, and how to change it."""
+    if prompt:
+        title = _("<b>Persona</b> (the instructions the model follows here):")
+        shown = f"{title}\n<blockquote expandable>{escape(prompt)}</blockquote>"
+    else:
+        shown = _("<b>Persona</b>: none; the model gets no instructions here.")
+    how = _("Change it with <code>/persona</code> <i>text</i> (up to {limit} characters), or go back to the "
+            "default with <code>/persona reset</code>.").format(limit=number(PERSONA_CHARS))
+    if presets:
+        how += "\n" + _("Or pick one:")
+    return f"{shown}\n\n{how}"
+
+
+PERSONA_CHARS = 2000
+
+
+def persona_set() -> str:
+    return _("Done: the next answers here follow the new persona.")
+
+
+def persona_reset() -> str:
+    return _("Done: the persona is back to the default.")
+
+
+def persona_picked(name: str) -> str:
+    """A button's toast (plain text)."""
+    return _("Persona: {name}").format(name=name)
+
+
+def admins_steer() -> str:
+    """Plain text: also a button's alert."""
+    return _("In groups only the group's admins can change this.")
+
+
+def default_choice() -> str:
+    """The button going back to the configured default (persona)."""
+    return _("Default")
+
+
+def model_choice(model: str) -> str:
+    return _("This conversation uses <b>{model}</b>.").format(model=escape(model))
+
+
+def model_pick() -> str:
+    return _("Pick another model for this conversation:")
+
+
+def model_picked(model: str) -> str:
+    """A button's toast (plain text)."""
+    return _("Model: {model}").format(model=model)
+
+
+def option_gone() -> str:
+    """A button's alert: its choice is no longer configured."""
+    return _("That choice is no longer available. Send the command again.")
+
+
+def retry_button() -> str:
+    return "🔄"
+
+
+def retrying() -> str:
+    """A button's toast (plain text)."""
+    return _("Answering again…")
+
+
+def nothing_to_retry() -> str:
+    return _("There is no question here to answer again.")
+
+
+def retry_not_latest() -> str:
+    """A button's alert (plain text)."""
+    return _("I can only answer the latest question again.")
+
+
+def history_shortened() -> str:
+    return _("The conversation is too long for the model: older messages are left out of this answer.")
+
+
+def _reset_time(resets_at: datetime) -> str:
+    return resets_at.strftime("%H:%M") + " UTC"
+
+
+def usage(used: int, limit: int | None, resets_at: datetime) -> str:
+    text = ngettext("Today you used {tokens} token.", "Today you used {tokens} tokens.", used).format(
+        tokens=number(used)
+    )
+    if limit is not None:
+        text += " " + _("Your daily limit is {limit}; it starts again at {time}.").format(
+            limit=number(limit), time=_reset_time(resets_at)
+        )
+    return text
+
+
+def tokens_exhausted(limit: int, resets_at: datetime) -> str:
+    """Plain text: also a button's alert."""
+    return _("You have used your {limit} tokens for today. You can ask again after {time}.").format(
+        limit=number(limit), time=_reset_time(resets_at)
+    )
+
+
+def top_usage(rows: Sequence[tuple[int, int]]) -> str:
+    lines = [_("<b>Tokens today</b>")]
+    lines += [f"{user_id}: {number(tokens)}" for user_id, tokens in rows] or [_("none yet")]
+    return "\n".join(lines)

@@ -25,7 +25,7 @@ from .errors import (
 from .fallback import AllProvidersFailedError, CapabilityStatus, CircuitOpenError, FallbackProvider, ProviderStatus
 from .helper import format_prompt
 from .openai import OpenAICompatible
-from .types import ImageData, ImageResponse, Messages
+from .types import ImageData, ImageResponse, Messages, Usage
 
 __all__ = [
     "AiChats",
@@ -48,5 +48,6 @@ __all__ = [
     "ProviderResponseError",
     "ProviderStatus",
     "ProviderTimeoutError",
+    "Usage",
     "format_prompt",
 ]

@@ -22,7 +22,7 @@ from .helper import format_prompt, is_http_url, safe_url
 from .http import checked_post, decode_json, read_sse_data, resolve_timeout, run_request, translate_errors
 from .image import download_image_file, first_image_entry, no_image_error, resolve_max_image_bytes
 from .trim import trim_answer
-from .types import ImageData, ImageResponse, Messages
+from .types import ImageData, ImageResponse, Messages, Usage
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class AiChats(AsyncGeneratorProvider):
         cookie: str | None = None,
         max_image_bytes: int | None = None,
         **kwargs: Any,
-    ) -> AsyncIterator[str | ImageResponse]:
+    ) -> AsyncIterator[str | ImageResponse | Usage]:
         """Yield text chunks as the event stream delivers them, or one ``ImageResponse`` for ``dalle``.
 
         Raises ``ValueError`` for empty chat ``messages`` (before any request) and ``ProviderError``

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Self
 
 from .errors import ProviderResponseError
 from .helper import host_label
-from .types import ImageResponse, Messages
+from .types import ImageResponse, Messages, Usage
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class AsyncGeneratorProvider:
     @classmethod
     def create_async_generator(
         cls, model: str, messages: Messages, proxy: str | None = None, **kwargs: Any
-    ) -> AsyncIterator[str | ImageResponse]:
+    ) -> AsyncIterator[str | ImageResponse | Usage]:
         """Stream the answer: text chunks as they arrive, or ``ImageResponse`` items for image models."""
         raise NotImplementedError(f"{cls.__name__} does not implement create_async_generator")
 
@@ -73,7 +73,7 @@ class AsyncGeneratorProvider:
         return await collect_answer(cls.create_async_generator(model, messages, **kwargs), label=cls.label)
 
 
-async def collect_answer(stream: AsyncIterator[str | ImageResponse], *, label: str) -> str:
+async def collect_answer(stream: AsyncIterator[str | ImageResponse | Usage], *, label: str) -> str:
     """The joined text of ``stream``, or its first image's data URI; closes the stream either way."""
     texts: list[str] = []
     async with aclosing(ClosableStream(stream)) as items:
@@ -82,7 +82,8 @@ async def collect_answer(stream: AsyncIterator[str | ImageResponse], *, label: s
                 if not item.images:
                     raise ProviderResponseError(f"{label} returned no image", provider=label)
                 return item.images[0]
-            texts.append(item)
+            if isinstance(item, str):
+                texts.append(item)
     text = "".join(texts)
     if not text:
         raise ProviderResponseError(f"{label} returned an empty answer", provider=label)
@@ -92,10 +93,10 @@ async def collect_answer(stream: AsyncIterator[str | ImageResponse], *, label: s
 class ClosableStream:
     """Give any async iterator an ``aclose`` so an early ``return`` still closes the request behind it."""
 
-    def __init__(self, stream: AsyncIterator[str | ImageResponse]) -> None:
+    def __init__(self, stream: AsyncIterator[str | ImageResponse | Usage]) -> None:
         self._stream = stream
 
-    def __aiter__(self) -> AsyncIterator[str | ImageResponse]:
+    def __aiter__(self) -> AsyncIterator[str | ImageResponse | Usage]:
         return self._stream
 
     async def aclose(self) -> None:

@@ -28,7 +28,7 @@ from typing import Any, ClassVar, Literal
 from .base import AsyncGeneratorProvider, ClosableStream, collect_answer
 from .content import has_images
 from .errors import ProviderError, ProviderResponseError
-from .types import ImageResponse, Messages
+from .types import ImageResponse, Messages, Usage
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ class FallbackProvider(AsyncGeneratorProvider):
 
     async def create_async_generator(  # type: ignore[override]  # an instance method; model may be None
         self, model: str | None, messages: Messages, proxy: str | None = None, **kwargs: Any
-    ) -> AsyncIterator[str | ImageResponse]:
+    ) -> AsyncIterator[str | ImageResponse | Usage]:
         """Stream the first member's answer that starts; fall back only while nothing was yielded.
 
         Raises ``ValueError`` for empty ``messages``, the member's own ``ProviderError`` if it fails after

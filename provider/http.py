@@ -27,7 +27,7 @@ from .errors import (
 )
 from .helper import safe_url
 from .sse import iter_sse_data
-from .types import ImageData, ImageResponse
+from .types import ImageData, ImageResponse, Usage
 
 logger = logging.getLogger(__name__)
 
@@ -113,11 +113,11 @@ async def session_scope(session: aiohttp.ClientSession | None) -> AsyncIterator[
 
 async def run_request(
     session: aiohttp.ClientSession | None,
-    chat: Callable[[aiohttp.ClientSession], AsyncGenerator[str, None]],
+    chat: Callable[[aiohttp.ClientSession], AsyncGenerator[str | Usage, None]],
     image: Callable[[aiohttp.ClientSession], Awaitable[ImageData]] | None = None,
     *,
     alt: str = "",
-) -> AsyncGenerator[str | ImageResponse, None]:
+) -> AsyncGenerator[str | ImageResponse | Usage, None]:
     """Run one provider request in the caller's session (or our own): with ``image``, yield the image it
     returns as an ``ImageResponse`` (``alt`` = the prompt); otherwise relay the ``chat`` stream.
     """

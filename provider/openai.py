@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
 from typing import Any, ClassVar
 
@@ -34,7 +34,7 @@ from .http import (
 from .image import resolve_max_image_bytes
 from .image_api import edit_form, fit_size, generation_body, images_per_request, request_images
 from .trim import trim_answer
-from .types import ImageData, ImageResponse, Messages
+from .types import ImageData, ImageResponse, Messages, Usage
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +46,11 @@ class OpenAICompatible(AsyncGeneratorProvider):
 
     ``model == image_model`` asks for images (one ``ImageResponse``; ``n`` and ``size`` options), and
     ``image=ImageData(...)`` with ``model == image_edit_model`` edits that image (``/images/edits``); any
-    other model streams text.
-    Options as for ``AiChats``: ``session``, ``timeout``, ``proxy`` and ``max_image_bytes``; other keywords
-    are ignored. Aim it at a server with :meth:`configure`.
+    other model streams text. Options as for ``AiChats``: ``session``, ``timeout``, ``proxy`` and
+    ``max_image_bytes``; ``chat_model`` picks another of its chat models for this request (a name it was not
+    configured with is ignored, so a chain can pass it to every member); other keywords are ignored.
+    A chat stream ends with a ``Usage`` when the server counts tokens (``stream_options.include_usage``).
+    Aim it at a server with :meth:`configure`.
     """
 
     url: ClassVar[str] = "https://api.openai.com/v1"
@@ -76,6 +78,7 @@ class OpenAICompatible(AsyncGeneratorProvider):
         image_edit_model: str | None = None,
         vision: bool = True,
         transcribe_model: str | None = None,
+        chat_models: Sequence[str] = (),
     ) -> type[OpenAICompatible]:
         """A subclass aimed at one server, e.g. ``configure("http://127.0.0.1:11434/v1", image_model=None)``.
 
@@ -83,6 +86,7 @@ class OpenAICompatible(AsyncGeneratorProvider):
         provider chat-only; ``image_edit_model`` (None: no editing) edits images; ``label`` names
         it in errors (default: the host, with its port if given); ``vision=False`` flattens images to
         ``[image]`` for text-only models; ``transcribe_model`` (e.g. ``whisper-1``) turns on :meth:`transcribe`.
+        ``chat_models`` are further chat models a request may pick with ``chat_model=``.
         """
         base = base_url.strip().rstrip("/")
         if not is_http_url(base):
@@ -94,11 +98,14 @@ class OpenAICompatible(AsyncGeneratorProvider):
         if image_model == model:
             raise ValueError("image_model must differ from model: the model name decides chat or image")
         key = (api_key or "").strip()
+        chats = list(dict.fromkeys([model, *(name.strip() for name in chat_models if name.strip())]))
+        if image_model in chats:
+            raise ValueError("image_model must differ from every chat model: the model name decides chat or image")
         return cls._subclass(
             url=base,
             api_key=ApiKey(key) if key else None,
             default_model=model,
-            models=[model, image_model] if image_model else [model],
+            models=[*chats, image_model] if image_model else chats,
             image_model=image_model,
             image_edit_model=(image_edit_model or "").strip() or None,
             label=label or HostLabel(with_port=True),
@@ -127,11 +134,12 @@ class OpenAICompatible(AsyncGeneratorProvider):
         n: int = 1,
         size: str | None = None,
         image: ImageData | None = None,
+        chat_model: str | None = None,
         **kwargs: Any,
-    ) -> AsyncIterator[str | ImageResponse]:
-        """Yield text chunks as they stream in, or one ``ImageResponse`` of ``n`` images when ``model`` is
-        the image model (or the edit model, given the ``image`` to edit); ``size`` ("WxH") is fitted to
-        what the model accepts.
+    ) -> AsyncIterator[str | ImageResponse | Usage]:
+        """Yield text chunks as they stream in (then a ``Usage`` if the server counts tokens), or one
+        ``ImageResponse`` of ``n`` images when ``model`` is the image model (or the edit model, given the
+        ``image`` to edit); ``size`` ("WxH") is fitted to what the model accepts.
 
         Raises ``ValueError`` for empty ``messages`` (before any request) and ``ProviderError``
         subclasses for every failure of the server.
@@ -156,8 +164,14 @@ class OpenAICompatible(AsyncGeneratorProvider):
                     yield item
             return
         endpoint = f"{cls.url}/chat/completions"
-        sent = messages if cls.supports_vision else without_images(messages)
-        payload = {"model": model or cls.default_model, "messages": sent, "stream": True}
+        if chat_model and chat_model in cls.models and chat_model != cls.image_model:
+            model = chat_model  # the conversation's own pick among this server's chat models
+        payload = {
+            "model": model or cls.default_model,
+            "messages": messages if cls.supports_vision else without_images(messages),
+            "stream": True,
+            "stream_options": {"include_usage": True},  # a last chunk counts the tokens
+        }
         body = json_body(payload)  # images are megabytes: no extra copies of them
         length = len(body) if isinstance(body, bytes) else body.size
         logger.debug("POST %s (model %r, %d bytes)", safe_url(endpoint), payload["model"], length)
@@ -248,8 +262,8 @@ class OpenAICompatible(AsyncGeneratorProvider):
     @classmethod
     async def _stream_chat(
         cls, endpoint: str, post_options: dict[str, Any], http: aiohttp.ClientSession
-    ) -> AsyncGenerator[str, None]:
-        """POST the chat request and yield each ``delta.content`` as it arrives."""
+    ) -> AsyncGenerator[str | Usage, None]:
+        """POST the chat request and yield each ``delta.content`` as it arrives, then the ``Usage`` if sent."""
         label = cls.label
         async with checked_post(http, endpoint, subject=label, **post_options) as response:
             kind = response.content_type
@@ -259,36 +273,42 @@ class OpenAICompatible(AsyncGeneratorProvider):
                     provider=label,
                     detail=f"text/html from {safe_url(endpoint)}; is the base URL right?",
                 )
+            counted: list[Usage] = []  # filled by the chunk (or whole answer) that carries `usage`
             if kind == "application/json":  # a server that ignored "stream": true and answered at once
-                texts = cls._whole_answer(response, endpoint)
+                texts = cls._whole_answer(response, endpoint, counted)
             else:
-                texts = cls._deltas(read_sse_data(response, subject=label, url=endpoint))
+                texts = cls._deltas(read_sse_data(response, subject=label, url=endpoint), counted)
             detail = f"no text in the {kind} response from {safe_url(endpoint)}"
             async with aclosing(trim_answer(texts, provider=label, detail=detail)) as pieces:
                 async for piece in pieces:
                     yield piece
+            if counted:
+                yield counted[-1]
 
     @classmethod
-    async def _deltas(cls, events: AsyncGenerator[str, None]) -> AsyncGenerator[str, None]:
+    async def _deltas(cls, events: AsyncGenerator[str, None], counted: list[Usage]) -> AsyncGenerator[str, None]:
         """The text of each streamed chunk; role-only, usage and other content-less chunks are skipped."""
         async with aclosing(events) as datas:
             async for data in datas:
-                text = cls._choice_text(data, "delta")
+                text = cls._choice_text(data, "delta", counted)
                 if text:
                     yield text
 
     @classmethod
-    async def _whole_answer(cls, response: aiohttp.ClientResponse, endpoint: str) -> AsyncGenerator[str, None]:
+    async def _whole_answer(
+        cls, response: aiohttp.ClientResponse, endpoint: str, counted: list[Usage]
+    ) -> AsyncGenerator[str, None]:
         """The one chunk of a non-streamed ``chat.completion`` answer."""
         with translate_errors(cls.label, endpoint, provider=cls.label):
             raw = await response.read()
-        text = cls._choice_text(raw, "message")
+        text = cls._choice_text(raw, "message", counted)
         if text:
             yield text
 
     @classmethod
-    def _choice_text(cls, raw: str | bytes, field: str) -> str | None:
-        """``choices[0].<field>.content`` of one JSON answer or chunk; an ``error`` object is raised."""
+    def _choice_text(cls, raw: str | bytes, field: str, counted: list[Usage]) -> str | None:
+        """``choices[0].<field>.content`` of one JSON answer or chunk; an ``error`` object is raised; a
+        ``usage`` object is added to ``counted``."""
         label = cls.label
         try:
             payload = json.loads(raw)
@@ -300,6 +320,9 @@ class OpenAICompatible(AsyncGeneratorProvider):
             message = cls._redact(api_error_message(payload) or "")
             reason = f"{label} reported an error: {shorten(message)}" if message else f"{label} reported an error"
             raise ProviderResponseError(reason, provider=label, detail=message or "no message")
+        usage = Usage.from_json(payload.get("usage")) if isinstance(payload, dict) else None
+        if usage is not None:
+            counted.append(usage)
         choices = payload.get("choices") if isinstance(payload, dict) else None
         part = choices[0].get(field) if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
         content = part.get("content") if isinstance(part, dict) else None

@@ -107,3 +107,32 @@ class ImageResponse:
             sizes = ", ".join(f"<{len(uri)} chars>" for uri in self._images or [])
         return f"ImageResponse(images=[{sizes}], alt={self.alt!r})"
 
+
+
+@dataclass(frozen=True)
+class Usage:
+    """The tokens one chat answer cost, as the server counted them; yielded after the answer's text.
+
+    g4f's providers yield a ``Usage`` the same way. A server that counts nothing yields none: a caller
+    that needs a figure estimates it (see ``Usage.estimate``).
+    """
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    @classmethod
+    def estimate(cls, prompt_chars: int, completion_chars: int) -> Usage:
+        """About four characters a token: OpenAI's rule of thumb for English text."""
+        prompt, completion = -(-prompt_chars // 4), -(-completion_chars // 4)
+        return cls(prompt, completion, prompt + completion)
+
+    @classmethod
+    def from_json(cls, data: object) -> Usage | None:
+        """An OpenAI ``usage`` object, or None for anything else (LiteLLM sends ``{}`` or null at times)."""
+        if not isinstance(data, dict):
+            return None
+        counts = [data.get(name) for name in ("prompt_tokens", "completion_tokens", "total_tokens")]
+        prompt, completion, total = (value if isinstance(value, int) and value >= 0 else 0 for value in counts)
+        total = total or prompt + completion
+        return cls(prompt, completion, total) if total else None

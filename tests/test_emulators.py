@@ -285,3 +285,24 @@ async def poll_pending(tg: TelegramEmulator, generation: int) -> None:
     """Wait until the emulator has received getUpdates number ``generation`` (it wakes ``changed`` then)."""
     while tg.poll_generation < generation:
         await tg.changed.wait(None)
+
+
+async def test_reply_markup_edits_and_button_data_are_checked_like_telegram(bot: Bot, tg: TelegramEmulator) -> None:
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+    def keyboard(data: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="🔄", callback_data=data)]])
+
+    sent = await bot.send_message(USER, "answer", reply_markup=keyboard("retry:1"))
+    assert tg.message(USER, sent.message_id)["reply_markup"] == keyboard("retry:1").model_dump(exclude_none=True)  # type: ignore[index]
+    removed = await bot.edit_message_reply_markup(chat_id=USER, message_id=sent.message_id, reply_markup=None)
+    assert not isinstance(removed, bool) and removed.reply_markup is None
+    assert "reply_markup" not in tg.message(USER, sent.message_id)  # type: ignore[operator]
+    with pytest.raises(TelegramBadRequest, match="message is not modified"):
+        await bot.edit_message_reply_markup(chat_id=USER, message_id=sent.message_id, reply_markup=None)
+    with pytest.raises(TelegramBadRequest, match="message to edit not found"):
+        await bot.edit_message_reply_markup(chat_id=USER, message_id=999, reply_markup=None)
+    with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
+        await bot.send_message(USER, "x", reply_markup=keyboard("x" * 65))
+    with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
+        await bot.edit_message_reply_markup(chat_id=USER, message_id=sent.message_id, reply_markup=keyboard("é" * 33))

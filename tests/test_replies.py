@@ -29,7 +29,7 @@ class _Sender(AnswerSender):
     def _preview(self, message: Message) -> Preview:
         return self.preview
 
-    async def send(self, message: Message, text: str, *, replace: Message | None = None) -> None:
+    async def send(self, message: Message, text: str, *, replace: Message | None = None, **_: object) -> None:
         self.sent.append(text)
 
 

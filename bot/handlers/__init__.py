@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from . import ask, cancel, draw, errors, fallback, media, model, reset, start, stats
+from . import ask, cancel, draw, errors, fallback, media, model, persona, reset, retry, start, stats, usage
 
 
 def build_router() -> Router:
@@ -18,6 +18,9 @@ def build_router() -> Router:
         cancel.build_router(),
         reset.build_router(),
         model.build_router(),
+        persona.build_router(),
+        retry.build_router(),
+        usage.build_router(),
         stats.build_router(),
         fallback.build_router(),
         errors.build_router(),

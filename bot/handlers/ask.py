@@ -8,26 +8,23 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import AsyncIterator
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from aiogram.utils.chat_action import ChatActionSender
-
-from provider import ProviderError
 
 from .. import texts
 from ..config import Settings
-from ..conversation import conversation_key, topic_id
+from ..conversation import conversation_key
 from ..filters import Prompt
 from ..replies import AnswerSender
-from ..services.chat import ChatService, TurnCancelled
+from ..senders import sender_id
+from ..services.chat import ChatService
 from ..services.inputs import Question
-from ..services.locks import ConversationBusy
-from ..services.media import MediaRefused, MediaService
 from ..services.prompts import clean_prompt
+from ..services.retry_buttons import RetryButtons
+from ..turns import run_turn
 
 logger = logging.getLogger(__name__)
 
@@ -62,29 +59,10 @@ async def explain_prompt(message: Message, settings: Settings, command: CommandO
 
 
 async def answer_question(
-    message: Message, prompt: str | Question, chat_service: ChatService, answers: AnswerSender,
-    media: MediaService | None = None,
+    message: Message, prompt: str | Question, bot: Bot, settings: Settings, chat_service: ChatService,
+    answers: AnswerSender, retry_buttons: RetryButtons,
 ) -> None:
     """One turn, whatever the input was (text here; photos, voice, documents from handlers/media.py)."""
-    async def deliver_with_typing(chunks: AsyncIterator[str]) -> str:
-        assert message.bot is not None
-        async with ChatActionSender.typing(bot=message.bot, chat_id=message.chat.id,
-                                           message_thread_id=topic_id(message)):
-            return await answers.deliver(message, chunks)
-
-    try:
-        images = functools.partial(media.image_uri, message.bot) if media is not None and message.bot else None
-        await chat_service.ask(conversation_key(message), prompt, deliver_with_typing,
-                               on_queued=lambda: message.reply(texts.queued()), images=images)
-    except TurnCancelled:  # parts already sent stay on screen: say that the answer ends there
-        logger.info("chat=%s: answer cancelled by the user", message.chat.id)
-        await message.reply(texts.cancelled())
-    except MediaRefused as refused:  # e.g. the photo asked about can no longer be downloaded
-        logger.info("chat=%s: input refused: %s", message.chat.id, refused.why)
-        await message.reply(refused.reply)
-    except ConversationBusy as error:
-        logger.warning("chat=%s: conversation busy: %s", message.chat.id, error)
-        await message.reply(texts.conversation_busy())
-    except ProviderError as error:
-        logger.warning("chat=%s: provider failed: %s", message.chat.id, error)
-        await message.reply(texts.model_failed(error))
+    key = conversation_key(message, settings.group_history)
+    start = functools.partial(chat_service.ask, key, prompt, user_id=sender_id(message))
+    await run_turn(message, key, start, bot=bot, answers=answers, buttons=retry_buttons)

@@ -150,7 +150,9 @@ async def perform(target: Message, drawing: Drawing, tools: Tools) -> None:
             tools.draw_queue.turn(drawing.drawer, lambda: target.reply(texts.draw_queued())),
             ChatActionSender.upload_photo(bot=tools.bot, chat_id=target.chat.id, message_thread_id=topic_id(target)),
         ):
-            await tools.cancels.run(conversation_key(target), work())  # /cancel stops it
+            # /cancel stops it: the drawer's own (GROUP_HISTORY=per_user) or the chat's conversation
+            key = conversation_key(target, tools.settings.group_history, user_id=drawing.drawer[2])
+            await tools.cancels.run(key, work())
     except TurnCancelled:
         logger.info("chat=%s: drawing cancelled by the user", target.chat.id)
         await target.reply(texts.cancelled())

@@ -1,4 +1,4 @@
-"""/reset: forget this conversation."""
+"""/reset: forget this conversation (with GROUP_HISTORY=per_user in a group: only your own)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from .. import texts
+from ..config import Settings
 from ..conversation import conversation_key
 from ..services.chat import ChatService
 
@@ -21,8 +22,8 @@ def build_router() -> Router:
     return router
 
 
-async def reset(message: Message, chat_service: ChatService) -> None:
-    key = conversation_key(message)
+async def reset(message: Message, settings: Settings, chat_service: ChatService) -> None:
+    key = conversation_key(message, settings.group_history)
     await chat_service.reset(key)
-    logger.info("chat=%s thread=%s: history reset", key.chat_id, key.thread_id)
+    logger.info("chat=%s thread=%s user=%s: history reset", key.chat_id, key.thread_id, key.user_id)
     await message.reply(texts.reset_done())

@@ -1,4 +1,4 @@
-"""/stats for admins: what is stored, and how each provider has fared since start."""
+"""/stats for admins: what is stored, how each provider has fared since start, and today's heaviest users."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from aiogram.types import Message
 from .. import texts
 from ..filters import IsAdmin
 from ..services.status import StatusService
+from ..services.usage import UsageService
 
 
 def build_router() -> Router:
@@ -18,9 +19,10 @@ def build_router() -> Router:
     return router
 
 
-async def stats(message: Message, status_service: StatusService) -> None:
+async def stats(message: Message, status_service: StatusService, usage: UsageService) -> None:
     found = await status_service.stats()
-    await message.reply(texts.stats(found.conversations, found.turns, found.providers))
+    top = texts.top_usage(await usage.top(10))
+    await message.reply(texts.stats(found.conversations, found.turns, found.providers) + "\n\n" + top)
 
 
 async def admins_only(message: Message) -> None:

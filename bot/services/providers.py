@@ -19,6 +19,7 @@ def build_chain(settings: Settings) -> FallbackProvider:
                     config.openai_base_url,
                     api_key=config.openai_api_key.get_secret_value() if config.openai_api_key else None,
                     model=config.openai_model,
+                    chat_models=config.openai_models,  # a conversation may pick one (/model)
                     image_model=config.openai_image_model,
                     image_edit_model=config.openai_image_edit_model,
                     vision=config.openai_vision,

@@ -14,7 +14,9 @@ async def test_start_explains_groups_and_commands_are_registered(app: Applicatio
     [help_message] = await tg.wait_for("sendMessage")
 
     assert "/ask@TestAiBot" in visible(help_message)
-    assert [c["command"] for c in tg.commands()] == ["ask", "draw", "reset", "cancel", "model", "help"]
+    assert [c["command"] for c in tg.commands()] == [
+        "ask", "retry", "draw", "reset", "cancel", "persona", "model", "usage", "help",
+    ]
 
 
 async def test_group_addressing_rules(app: Application, tg: TelegramEmulator, ai: AiChatsEmulator) -> None:

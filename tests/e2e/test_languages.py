@@ -22,16 +22,21 @@ HELP_EN = (
     "/ask <i>question</i> — ask the model; I remember the conversation\n"
     "/draw <i>description</i> — draw an image\n"
     "/cancel — stop the answer being written\n"
+    "/retry — answer the last question again (or press 🔄 under the answer)\n"
     "/reset — forget this conversation\n"
-    "/model — which model providers answer, and whether they are healthy\n"
+    "/persona — the instructions the model follows here; <code>/persona</code> <i>text</i> sets them, "
+    "<code>/persona reset</code> goes back to the default\n"
+    "/model — which model providers answer, whether they are healthy, and which model this chat uses\n"
+    "/usage — the tokens you used today\n"
     "/help — this message\n\n"
     "In a private chat you can also just write to me, and reply to any of my answers to go on.\n\n"
     "<b>Photos, voice and files</b>\n"
     "Send a photo (or an album) with a question in its caption, a voice or audio message, or a text or PDF "
     "document: I read it and answer. In groups, put /ask in the caption or reply /ask to it.\n\n"
     "<b>In groups</b>\n"
-    "Everyone in a group (or forum topic) shares one conversation. Address commands to me as "
-    "/ask@TestAiBot or reply to one of my messages: with privacy mode on, that is all Telegram shows me.\n\n"
+    "Everyone in a group (or forum topic) shares one conversation, unless the bot's owner gave each member "
+    "their own. Address commands to me as /ask@TestAiBot or reply to one of my messages: with privacy mode "
+    "on, that is all Telegram shows me. Only the group's admins may change the persona or the model.\n\n"
     "<b>Drawing</b>\n"
     "<code>/draw a fox in the snow</code> draws a picture. Reply with /draw to a photo (anyone's, or one I "
     "drew) to edit it: <code>/draw make it night</code>.\n"
@@ -45,17 +50,22 @@ HELP_RU = (
     "/ask <i>вопрос</i> — спросить модель; я помню разговор\n"
     "/draw <i>описание</i> — нарисовать картинку\n"
     "/cancel — прервать ответ, который сейчас пишется\n"
+    "/retry — ответить на последний вопрос заново (или нажмите 🔄 под ответом)\n"
     "/reset — забыть этот разговор\n"
-    "/model — какие провайдеры моделей отвечают и исправны ли они\n"
+    "/persona — указания, которым модель следует здесь; <code>/persona</code> <i>текст</i> задаёт их, "
+    "<code>/persona reset</code> возвращает стандартные\n"
+    "/model — какие провайдеры моделей отвечают, исправны ли они и какая модель используется в этом чате\n"
+    "/usage — сколько токенов вы потратили сегодня\n"
     "/help — это сообщение\n\n"
     "В личном чате можно просто написать мне, а чтобы продолжить разговор, ответьте на любое моё сообщение.\n\n"
     "<b>Фото, голос и файлы</b>\n"
     "Пришлите фото (или альбом) с вопросом в подписи, голосовое или аудиосообщение, текстовый или PDF-документ: "
     "я прочитаю его и отвечу. В группах добавьте /ask в подпись или ответьте на сообщение командой /ask.\n\n"
     "<b>В группах</b>\n"
-    "У всех участников группы (или темы форума) один общий разговор. Обращайтесь ко мне командой "
-    "/ask@TestAiBot или отвечайте на мои сообщения: в режиме приватности Telegram показывает мне только такие "
-    "сообщения.\n\n"
+    "У всех участников группы (или темы форума) один общий разговор, если владелец бота не дал каждому "
+    "участнику свой. Обращайтесь ко мне командой /ask@TestAiBot или отвечайте на мои сообщения: в режиме "
+    "приватности Telegram показывает мне только такие сообщения. Персону и модель могут менять только "
+    "администраторы группы.\n\n"
     "<b>Рисунки</b>\n"
     "<code>/draw лиса в снегу</code> рисует картинку. Ответьте командой /draw на фото (чьё угодно или "
     "нарисованное мной), чтобы изменить его: <code>/draw сделай ночь</code>.\n"
@@ -65,18 +75,24 @@ HELP_RU = (
 )
 MENU_EN = [
     ("ask", "Ask the model a question"),
+    ("retry", "Answer the last question again"),
     ("draw", "Draw an image from a description"),
     ("reset", "Forget this conversation"),
     ("cancel", "Stop the answer being written"),
-    ("model", "Show the model providers and their health"),
+    ("persona", "Show or change the model's instructions here"),
+    ("model", "Show the model providers and pick a model"),
+    ("usage", "Tokens you used today"),
     ("help", "How to use this bot"),
 ]
 MENU_RU = [
     ("ask", "Задать вопрос модели"),
+    ("retry", "Ответить на последний вопрос заново"),
     ("draw", "Нарисовать картинку по описанию"),
     ("reset", "Забыть этот разговор"),
     ("cancel", "Прервать ответ, который сейчас пишется"),
-    ("model", "Показать провайдеров моделей и их состояние"),
+    ("persona", "Показать или изменить указания модели здесь"),
+    ("model", "Показать провайдеров моделей и выбрать модель"),
+    ("usage", "Сколько токенов вы потратили сегодня"),
     ("help", "Как пользоваться ботом"),
 ]
 ASK_USAGE_RU = "Напишите вопрос после команды, например: <code>/ask Что такое чёрная дыра?</code>"

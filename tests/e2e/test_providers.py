@@ -148,9 +148,7 @@ async def test_refused_drawings_leave_chat_alone_and_say_why(
     assert refusal.endswith("try another description, or tell the bot's owner if this goes on.")
     assert visible(calls[3]) == "Echo: still there?"
     assert litellm.hits["/v1/chat/completions"] == 1 and litellm.hits["/v1/images/generations"] == 3
-    assert visible(calls[4]).endswith(
-        f"127.0.0.1:{litellm.port}: 4 requests, 3 errors (images: 3 requests, 3 errors)"
-    )
+    assert f"127.0.0.1:{litellm.port}: 4 requests, 3 errors (images: 3 requests, 3 errors)\n" in visible(calls[4])
 
 
 async def test_a_stream_failing_midway_replaces_the_preview_with_the_error(

@@ -153,6 +153,7 @@ async def test_two_replicas_serve_one_conversation_in_order_and_each_update_once
     assert len(ai.chat_prompts) == 7 and ai.chat_prompts[-1].startswith(prompts[-1] + " answer to ")
     answered = [visible(call) for call in tg.calls_of("sendMessage") if answer(call)]
     assert sorted(answered) == sorted([f"answer to q{n}" for n in range(6)] + ["answer to only once"])
+    assert all(visible(c) == texts.queued() for c in tg.calls_of("sendMessage") if not answer(c))
 
 
 async def test_sigterm_lets_a_replica_finish_its_answer_while_the_other_serves_on(

@@ -93,6 +93,13 @@ def default_responder(messages: list[dict[str, Any]]) -> str:
     return f"Echo: {users[-1] if users else ''}"
 
 
+def token_count(messages: list[dict[str, Any]], answer: str) -> dict[str, int]:
+    """The emulator's "tokenizer": one token per word (so tests can tell its counts from a chars/4 estimate)."""
+    prompt = sum(len(str(m.get("content", "")).split()) + 3 for m in messages)  # +3: each message's framing
+    completion = len(answer.split())
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
 def error_body(status: int, message: str) -> dict[str, Any]:
     kind, code = _ERRORS.get(status, ("server_error", None))
     return {"error": {"message": message, "type": kind, "param": None, "code": code}}
@@ -127,6 +134,9 @@ class OpenAIEmulator(LocalServer):
         self.chunk_delay = chunk_delay
         self.image_bytes = png_bytes(64, 48)
         self.image_mode: Literal["b64_json", "url"] = "b64_json"  # "url" answers with a URL served here
+        # Whether a stream ends with a `usage` chunk when the request asks (stream_options.include_usage);
+        # False is a server that ignores the option (older Ollama and llama.cpp builds send none).
+        self.send_usage = True
         self._faults: deque[Fault] = deque()
         self._files: dict[str, bytes] = {}
         self.transcript = "what is the capital of France"  # what /audio/transcriptions hears
@@ -327,8 +337,9 @@ class OpenAIEmulator(LocalServer):
                 delta = {"role": "assistant", "content": piece} if i == 0 and self.flavour == "litellm" else None
                 await event(chunk(delta or {"content": piece}))
             await event(chunk({}, "stop"))
-            if (payload.get("stream_options") or {}).get("include_usage"):
-                await event({**_envelope(payload, "chat.completion.chunk"), "choices": [], "usage": {}})
+            if self.send_usage and (payload.get("stream_options") or {}).get("include_usage"):
+                usage = token_count(payload["messages"], answer)
+                await event({**_envelope(payload, "chat.completion.chunk"), "choices": [], "usage": usage})
             await response.write(b"data: [DONE]\n\n")
             await response.write_eof()
         except ConnectionResetError:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64  # bytes
 CHAT_ACTIONS = frozenset(
     {
         "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
@@ -56,9 +57,19 @@ def reply_target(tg: TelegramEmulator, chat_id: int, params: dict[str, Any]) -> 
 
 
 def inline_markup(params: dict[str, Any]) -> dict[str, Any] | None:
-    """Only inline keyboards are part of a message (other markups affect the user's keyboard)."""
+    """Only inline keyboards are part of a message (other markups affect the user's keyboard); a button's
+    callback_data must be 1-64 bytes, as Telegram checks."""
     markup = params.get("reply_markup")
-    return markup if isinstance(markup, dict) and "inline_keyboard" in markup else None
+    if not (isinstance(markup, dict) and "inline_keyboard" in markup):
+        return None
+    for row in markup["inline_keyboard"]:
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
+                raise bad_request("BUTTON_DATA_INVALID")
+            if not button.get("text"):
+                raise bad_request("BUTTON_TEXT_EMPTY" if "text" in button else "text of a button is required")
+    return markup if markup["inline_keyboard"] else None
 
 
 def rendered_caption(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
@@ -126,6 +137,30 @@ async def edit_message_text(tg: TelegramEmulator, call: ApiCall) -> dict[str, An
             current[key] = value
         else:
             current.pop(key, None)
+    return copy.deepcopy(current)
+
+
+@api_method("editMessageReplyMarkup")
+async def edit_message_reply_markup(tg: TelegramEmulator, call: ApiCall) -> dict[str, Any] | bool:
+    """Replace (or, without reply_markup, remove) the inline keyboard of one of the bot's messages."""
+    p = call.params
+    if p.get("inline_message_id"):
+        return True  # inline messages are not tracked
+    chat_id = chat_id_of(tg, p)
+    message_id = p.get("message_id")
+    current = tg.store.get(chat_id, message_id) if isinstance(message_id, int) else None
+    if current is None:
+        raise bad_request("message to edit not found")
+    if current.get("from", {}).get("id") != tg.bot_id:
+        raise bad_request("message can't be edited")
+    markup = inline_markup(p)
+    if markup == current.get("reply_markup"):
+        raise bad_request(NOT_MODIFIED)
+    if markup:
+        current["reply_markup"] = markup
+    else:
+        current.pop("reply_markup", None)
+    current["edit_date"] = int(time.time())
     return copy.deepcopy(current)
 
 

@@ -14,8 +14,9 @@ from provider import (
     ProviderHTTPError,
     ProviderRateLimitError,
     ProviderResponseError,
+    Usage,
 )
-from tests.emulators.openai import OpenAIEmulator
+from tests.emulators.openai import OpenAIEmulator, token_count
 
 KEY = "sk-litellm-0123456789-SECRET"
 HI = [{"role": "user", "content": "Hi"}]
@@ -35,8 +36,9 @@ async def test_role_and_first_text_arrive_together_in_3_character_chunks(litellm
     litellm.answers.append("Here is the answer.")
     provider = aimed(litellm)
     chunks = [c async for c in provider.create_async_generator("gpt-4o-mini", HI)]
-    assert chunks == ["Her", "e i", "s t", "he ", "ans", "wer", "."]  # the first text is not dropped
-    assert "stream_options" not in litellm.requests[-1].json  # no usage asked, none needed
+    assert chunks[:-1] == ["Her", "e i", "s t", "he ", "ans", "wer", "."]  # the first text is not dropped
+    assert chunks[-1] == Usage(**token_count(HI, "Here is the answer."))  # asked for, and counted
+    assert litellm.requests[-1].json["stream_options"] == {"include_usage": True}
 
 
 async def test_wrong_key_shows_the_servers_message_not_the_key(litellm: OpenAIEmulator) -> None:

@@ -20,6 +20,7 @@ from provider import (
     ProviderRateLimitError,
     ProviderResponseError,
     ProviderTimeoutError,
+    Usage,
 )
 from tests.helpers import free_port
 from tests.provider.stub import StubServer
@@ -111,7 +112,9 @@ class TestRequest:
         ]
         assert await collect(oa, messages=messages) == ["ok"]
         [call] = stub.requests_to(API)
-        assert call.body == json.dumps({"model": "gpt-4o-mini", "messages": messages, "stream": True}).encode()
+        assert call.body == json.dumps({
+            "model": "gpt-4o-mini", "messages": messages, "stream": True, "stream_options": {"include_usage": True},
+        }).encode()
         assert call.url == API  # straight to the server: no proxy by default
         sent = {name.lower(): value for name, value in call.headers.items()}
         assert sent["accept"] == "text/event-stream" and sent["content-type"] == "application/json"
@@ -154,7 +157,8 @@ class TestAnswer:
         ("body", "chunks"),
         [
             (sse(chunk("", role="assistant"), chunk("Hel"), chunk("lo"), chunk(None), "[DONE]"), ["Hel", "lo"]),
-            (sse(chunk("Hi"), {"choices": [], "usage": {"total_tokens": 3}}, "[DONE]", chunk("late")), ["Hi"]),
+            (sse(chunk("Hi"), {"choices": [], "usage": {"total_tokens": 3}}, "[DONE]", chunk("late")),
+             ["Hi", Usage(0, 0, 3)]),
             (sse(chunk("a"), {"choices": [{"delta": {"content": None}, "finish_reason": "stop"}]}), ["a"]),
             (sse(chunk("think", role="x")) + ": keep-alive\n\n" + sse(chunk(" more")), ["think", " more"]),
             (sse(chunk("\n\nHi "), chunk(" there \n")), ["Hi ", " there"]),
@@ -163,7 +167,7 @@ class TestAnswer:
             (sse(chunk("Her", role="assistant"), chunk("e i"), chunk("s."), "[DONE]"), ["Her", "e i", "s."]),
         ],
     )
-    async def test_stream_is_parsed(self, stub: StubServer, oa: Any, body: str, chunks: list[str]) -> None:
+    async def test_stream_is_parsed(self, stub: StubServer, oa: Any, body: str, chunks: list[object]) -> None:
         stub.post(API, body=body.encode(), content_type=SSE)
         assert await collect(oa) == chunks
 

@@ -37,7 +37,7 @@ def test_public_names() -> None:
         "OpenAICompatible", "FallbackProvider", "AllProvidersFailedError", "CircuitOpenError", "ProviderStatus",
         "ProviderAuthError", "ProviderConnectionError", "ProviderError", "ProviderHTTPError",
         "ProviderRateLimitError", "ProviderResponseError", "ProviderTimeoutError", "format_prompt",
-        "CapabilityStatus", "ProviderContextLengthError", "ImageData",
+        "CapabilityStatus", "ProviderContextLengthError", "ImageData", "Usage",
     }  # fmt: skip
     assert Messages == list[dict[str, Any]]  # a content may be a string or a list of parts (provider.content)
 
