@@ -1,4 +1,4 @@
-"""Measure 6: what a conversation's settings (persona, model) add to a turn, with 10,000 conversations.
+"""Measure 7: what a conversation's settings (persona, model) add to a turn, with 10,000 conversations.
 
 Every turn reads its chat's settings (`store.get_settings`) before the provider is asked. The store is
 seeded with 10,000 conversations, a third of which chose a persona and a model; then each conversation is
@@ -81,18 +81,18 @@ async def measure(workdir: Path, conversations: int, with_redis: bool = True) ->
     first, later = await _sqlite(workdir, keys)
     p99 = percentile(later, 99)
     rows = [
-        Row("6", f"settings lookup, later turn, SQLite, {conversations:,} conv. (p99)", _us(p99),
+        Row("7", f"settings lookup, later turn, SQLite, {conversations:,} conv. (p99)", _us(p99),
             f"≤ {GOAL_MS} ms", p99 <= GOAL_MS / 1000),
-        Row("6", "settings lookup, first turn after a start, SQLite (p50 / p99)",
+        Row("7", "settings lookup, first turn after a start, SQLite (p50 / p99)",
             f"{_us(percentile(first, 50))} / {_us(percentile(first, 99))}"),
     ]
     if with_redis:
         try:
             remote = await _redis(keys)
         except Exception as error:  # no Redis here: the SQLite figures still stand
-            rows.append(Row("6", "settings lookup, Redis", f"skipped: {type(error).__name__}"))
+            rows.append(Row("7", "settings lookup, Redis", f"skipped: {type(error).__name__}"))
         else:
-            rows.append(Row("6", "settings lookup, Redis, every turn (p50 / p99)",
+            rows.append(Row("7", "settings lookup, Redis, every turn (p50 / p99)",
                             f"{_us(percentile(remote, 50))} / {_us(percentile(remote, 99))}"))
     return rows
 

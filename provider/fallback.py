@@ -283,7 +283,9 @@ class FallbackProvider(AsyncGeneratorProvider):
         """The whole answer as one string, or for an image the first image's data URI."""
         return await collect_answer(self.create_async_generator(model, messages, **kwargs), label=self.label)
 
-    async def transcribe(self, audio: bytes, *, filename: str, mime: str, **kwargs: Any) -> str:  # type: ignore[override]
+    async def transcribe(  # type: ignore[override]  # an instance method, as the chain is an instance
+        self, audio: bytes, *, filename: str, mime: str, **kwargs: Any
+    ) -> str:
         """The text of ``audio`` from the first member with a ``transcribe_model`` that answers.
 
         Raises ``NotImplementedError`` when no member can transcribe, else ``AllProvidersFailedError``.

@@ -21,11 +21,9 @@ from ..senders import sender_id
 from ..services.chat import ChatService, NothingToRetry
 from ..services.retry_buttons import Retry, RetryButtons, answer_digest
 from ..turns import run_turn
+from .ask import ASK
 
 logger = logging.getLogger(__name__)
-
-ASK = {"rate": "ask"}
-
 
 def build_router() -> Router:
     router = Router(name="retry")

@@ -11,9 +11,10 @@ import pytest
 from bot import texts
 from bot.config import Rate, Settings
 from bot.handlers.draw import DrawButton
-from tests.emulators import AiChatsEmulator, TelegramEmulator, png_bytes
+from tests.emulators import AiChatsEmulator, TelegramEmulator
 from tests.emulators.openai import OpenAIEmulator
 from tests.emulators.tg_models import ApiCall
+from tests.helpers import png_bytes
 from tests.settings import changed
 
 from .conftest import RunBot, visible

@@ -10,8 +10,9 @@ import pytest
 
 from bot.app import Application
 from bot.config import Settings
-from tests.emulators import AiChatsEmulator, TelegramEmulator, png_bytes
+from tests.emulators import AiChatsEmulator, TelegramEmulator
 from tests.emulators.openai import OpenAIEmulator, text_of
+from tests.helpers import png_bytes
 from tests.pdfs import image_pdf, text_pdf
 from tests.settings import changed
 

@@ -15,8 +15,9 @@ from provider import (
     ProviderHTTPError,
     ProviderResponseError,
 )
-from tests.emulators import AiChatsEmulator, png_bytes
+from tests.emulators import AiChatsEmulator
 from tests.emulators.openai import OpenAIEmulator
+from tests.helpers import png_bytes
 
 KEY = "sk-emulated-0123456789-SECRET"
 PROMPT = [{"role": "user", "content": "make it night"}]
