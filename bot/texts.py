@@ -111,10 +111,6 @@ def edit_source_too_large(limit_bytes: int) -> str:
     )
 
 
-def photo_download_failed() -> str:
-    return _("I could not download that picture from Telegram. Please try again.")
-
-
 def photo_unreadable() -> str:
     return _("That file is not a picture I can read.")
 

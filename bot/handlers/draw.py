@@ -28,7 +28,7 @@ from ..services.cancel import Cancellations, TurnCancelled
 from ..services.draw_jobs import DrawMemory, DrawnRequest, DrawQueue
 from ..services.draw_options import parse_draw_options
 from ..services.images import DrawRequest, ImageService, SourceImageError
-from ..services.photos import PhotoUnavailable, download_file, pick_size
+from ..services.media import MediaRefused, MediaService, largest_photo
 from ..services.prompts import clean_prompt
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ class Tools:
     cancels: Cancellations
     draw_queue: DrawQueue
     draw_memory: DrawMemory
+    media: MediaService
 
 
 def build_router() -> Router:
@@ -83,7 +84,7 @@ async def explain_prompt(message: Message, command: CommandObject, settings: Set
 
 async def draw(
     message: Message, prompt: str, bot: Bot, settings: Settings, image_service: ImageService,
-    cancels: Cancellations, draw_queue: DrawQueue, draw_memory: DrawMemory,
+    cancels: Cancellations, draw_queue: DrawQueue, draw_memory: DrawMemory, media: MediaService,
 ) -> None:
     options = parse_draw_options(prompt, settings.max_images_per_draw)
     if not options.prompt:
@@ -92,7 +93,7 @@ async def draw(
     source = None
     replied = message.reply_to_message
     if replied is not None and replied.photo:
-        size = pick_size(replied.photo, settings.max_image_bytes)
+        size = largest_photo(replied.photo, settings.max_image_bytes)
         if size is None:
             logger.info("chat=%s: photo to edit is over %d bytes", message.chat.id, settings.max_image_bytes)
             await message.reply(texts.edit_source_too_large(settings.max_image_bytes))
@@ -106,12 +107,13 @@ async def draw(
         return
     request = DrawnRequest(options.prompt, options.count, options.size, None, source)
     drawing = Drawing(request, asker_name(message), drawer_key(message, sender_id(message) or 0))
-    await perform(message, drawing, Tools(bot, settings, image_service, cancels, draw_queue, draw_memory))
+    await perform(message, drawing, Tools(bot, settings, image_service, cancels, draw_queue, draw_memory, media))
 
 
 async def press(
     callback: CallbackQuery, callback_data: DrawButton, bot: Bot, settings: Settings,
     image_service: ImageService, cancels: Cancellations, draw_queue: DrawQueue, draw_memory: DrawMemory,
+    media: MediaService,
 ) -> None:
     """Answer the button at once (a toast), then draw: the same request again, or a variation of the picture."""
     target = callback.message
@@ -127,7 +129,7 @@ async def press(
     await callback.answer(texts.drawing_now())
     asker = callback.from_user.first_name if is_group(target.chat) else None
     drawing = Drawing(replace(drawn, picture=None), asker, drawer_key(target, callback.from_user.id))
-    await perform(target, drawing, Tools(bot, settings, image_service, cancels, draw_queue, draw_memory))
+    await perform(target, drawing, Tools(bot, settings, image_service, cancels, draw_queue, draw_memory, media))
 
 
 async def perform(target: Message, drawing: Drawing, tools: Tools) -> None:
@@ -137,7 +139,9 @@ async def perform(target: Message, drawing: Drawing, tools: Tools) -> None:
     async def work() -> None:
         source = None
         if request.source is not None:
-            source = await download_file(tools.bot, request.source, tools.settings.max_image_bytes)
+            limit = tools.settings.max_image_bytes
+            source = await tools.media.download(tools.bot, request.source, max_bytes=limit,
+                                                too_big=texts.edit_source_too_large(limit))
         images = await tools.image_service.draw(DrawRequest(request.prompt, request.count, request.size, source))
         ref = tools.draw_memory.remember(request)
         sent = await send_pictures(target, images, caption(request.prompt, drawing.asker),
@@ -159,10 +163,9 @@ async def perform(target: Message, drawing: Drawing, tools: Tools) -> None:
     except ProviderError as error:
         logger.warning("chat=%s: image failed: %s", target.chat.id, error)
         await target.reply(texts.image_failed(error))
-    except PhotoUnavailable as error:
-        logger.warning("chat=%s: picture to edit unavailable: %s", target.chat.id, error)
-        limit = tools.settings.max_image_bytes
-        await target.reply(texts.edit_source_too_large(limit) if error.too_large else texts.photo_download_failed())
+    except MediaRefused as refused:
+        logger.warning("chat=%s: picture to edit unavailable: %s", target.chat.id, refused.why)
+        await target.reply(refused.reply)
     except SourceImageError as error:
         logger.warning("chat=%s: %s", target.chat.id, error)
         await target.reply(texts.photo_unreadable())

@@ -17,7 +17,7 @@ from aiogram.types import Document, Message
 from .. import texts
 from ..config import Settings
 from .documents import DocumentKind, DocumentRefused, extract_text
-from .media import TELEGRAM_DOWNLOAD_LIMIT, MediaRefused, MediaService
+from .media import TELEGRAM_DOWNLOAD_LIMIT, MediaRefused, MediaService, largest_photo
 
 logger = logging.getLogger(__name__)
 
@@ -75,10 +75,10 @@ def photo_question(request: MediaRequest, media: MediaService, settings: Setting
         raise MediaRefused(texts.no_vision(), "no provider can see images")
     images = []
     for part in request.parts[:10]:
-        fitting = [size for size in part.photo or () if (size.file_size or 0) <= settings.max_image_bytes]
-        if not fitting:
+        size = largest_photo(part.photo or (), settings.max_image_bytes)
+        if size is None:
             raise MediaRefused(texts.photo_too_large(settings.max_image_bytes), "photo over MAX_IMAGE_BYTES")
-        images.append(max(fitting, key=lambda size: size.width * size.height).file_id)
+        images.append(size.file_id)
     return Question(request.prompt or texts.describe_picture(), tuple(images))
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import base64
 import io
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from aiogram.types import PhotoSize
 
 from provider import AsyncGeneratorProvider, ProviderError
 from provider.image import sniff_image_mime
@@ -29,6 +31,13 @@ class MediaRefused(Exception):
         super().__init__(why)
         self.reply = reply
         self.why = why
+
+
+def largest_photo(sizes: Sequence[PhotoSize], max_bytes: int) -> PhotoSize | None:
+    """The largest size (by pixels) of a photo within `max_bytes` (a size of unknown bytes is capped when
+    downloaded); None when every size is over it."""
+    fitting = [size for size in sizes if (size.file_size or 0) <= max_bytes]
+    return max(fitting, key=lambda size: size.width * size.height, default=None)
 
 
 class MediaService:
@@ -51,12 +60,13 @@ class MediaService:
     def can_transcribe(self) -> bool:
         return bool(self._provider.transcribe_model)
 
-    async def download(self, bot: Bot, file_id: str, *, max_bytes: int) -> bytes:
-        """The file's bytes; a file over `max_bytes` or one Telegram will not serve is refused."""
+    async def download(self, bot: Bot, file_id: str, *, max_bytes: int, too_big: str | None = None) -> bytes:
+        """The file's bytes; a file over `max_bytes` (refused with `too_big`, by default Telegram's own limit
+        explained) or one Telegram will not serve is refused."""
         try:
             file = await bot.get_file(file_id)
             if file.file_size is not None and file.file_size > max_bytes:
-                raise MediaRefused(texts.file_too_big(max_bytes), f"file of {file.file_size} bytes")
+                raise MediaRefused(too_big or texts.file_too_big(max_bytes), f"file of {file.file_size} bytes")
             buffer = io.BytesIO()
             await bot.download(file, destination=buffer)
         except (TelegramAPIError, TelegramNetworkError) as error:
