@@ -206,7 +206,7 @@ class Settings(BaseSettings):
         if not isinstance(data, Mapping):
             return data
         data = {name: value.strip() if isinstance(value, str) else value for name, value in data.items()}
-        return {name: value for name, value in data.items() if value != "" or name in _EMPTY_IS_OFF}
+        return {name: value for name, value in data.items() if value != "" or name.upper() in _EMPTY_IS_OFF}
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
