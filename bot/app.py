@@ -75,6 +75,7 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
     cancels = Cancellations()
+    usage = UsageService(store, daily_tokens=settings.guards.daily_tokens, admins=settings.guards.admins)
     try:
         provider = build_chain(settings)
         inflight = InFlight()
@@ -96,7 +97,6 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
             store_errors = (RedisError, StorageError)
         options = {"session": http, "timeout": settings.guards.provider_timeout}
         slots = asyncio.Semaphore(settings.guards.max_concurrent_requests)  # shared by chat and images
-        usage = UsageService(store, daily_tokens=settings.guards.daily_tokens, admins=settings.guards.admins)
         media = MediaService(provider, max_image_bytes=settings.max_image_bytes, provider_options=options)
         dispatcher = Dispatcher(
             disable_fsm=True,  # no handler keeps state between messages: skip a context per update
@@ -143,6 +143,7 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
                           dispatcher.workflow_data["shutdown_timeout"])
     finally:
         await cancels.close()
+        await usage.close()  # the token counts still in memory
         await bot.session.close()
         await http.close()
         await store.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -128,10 +128,9 @@ async def test_settings_are_per_chat_and_default_to_none(store: HistoryStore) ->
 
 
 async def test_usage_adds_up_per_user_and_day(store: HistoryStore) -> None:
-    assert await store.add_usage(7, "2026-12-02", 100) == 100
-    assert await store.add_usage(7, "2026-12-02", 50) == 150
-    await store.add_usage(8, "2026-12-02", 400)
-    await store.add_usage(7, "2026-12-03", 5)
+    await store.add_usage("2026-12-02", {7: 100})
+    await store.add_usage("2026-12-02", {7: 50, 8: 400})
+    await store.add_usage("2026-12-03", {7: 5})
     assert await store.usage(7, "2026-12-02") == 150
     assert await store.usage(9, "2026-12-02") == 0
     assert await store.top_usage("2026-12-02", 10) == [(8, 400), (7, 150)]
@@ -166,3 +165,25 @@ async def test_a_file_of_the_first_release_is_migrated_in_place(tmp_path: Path) 
     assert await reopened.get_settings(topic) == ChatSettings(model="m2")
     assert (await reopened.stats()).conversations == 2
     await reopened.close()
+
+
+async def test_token_counts_are_written_behind_in_one_write(tmp_path: Path) -> None:
+    from bot.services.usage import UsageService
+
+    store = await SQLiteHistoryStore.open(tmp_path / "h.sqlite3", limit=10)
+    writes: list[dict[int, int]] = []
+    add_usage = store.add_usage
+
+    async def counted(day: str, tokens: Mapping[int, int]) -> None:
+        writes.append(dict(tokens))
+        await add_usage(day, tokens)
+
+    store.add_usage = counted  # type: ignore[method-assign]  # a spy on this one instance
+    usage = UsageService(store, flush_after=3600)  # no timed flush in this test: only the explicit ones
+    for user, tokens in [(1, 10), (2, 5), (1, 7)]:
+        usage.record(user, tokens)
+    assert await usage.used(1) == 17 and writes == []  # exact at once, not yet written
+    await usage.close()
+    assert writes == [{1: 17, 2: 5}]  # one write for every user
+    assert await store.usage(1, usage.today()) == 17
+    await store.close()

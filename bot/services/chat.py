@@ -262,7 +262,4 @@ class ChatService:
                     yield chunk
         if self._usage is not None and user_id is not None:
             usage = usage or Usage.estimate(sum(message_chars(m) for m in messages), chars)
-            try:
-                await self._usage.record(user_id, usage.total_tokens)
-            except Exception:  # a count lost must not cost the user the answer they were given
-                logger.warning("user=%s: could not count %d tokens", user_id, usage.total_tokens, exc_info=True)
+            self._usage.record(user_id, usage.total_tokens)

@@ -15,8 +15,7 @@ import zlib
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from cachetools import TTLCache
 
 from .. import texts
@@ -39,9 +38,9 @@ class RetryButtons:
 
     @staticmethod
     def markup(text: str) -> InlineKeyboardMarkup:
-        keyboard = InlineKeyboardBuilder()
-        keyboard.button(text=texts.retry_button(), callback_data=Retry(answer=answer_digest(text)))
-        return keyboard.as_markup()
+        """One button, under every answer: built directly, without InlineKeyboardBuilder's machinery."""
+        button = InlineKeyboardButton(text=texts.retry_button(), callback_data=Retry(answer=answer_digest(text)).pack())
+        return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
     async def moved(self, bot: Bot, key: ConversationKey, latest: Message | None) -> None:
         """`latest` now carries the conversation's button: take it off the message that had it before."""

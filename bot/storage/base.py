@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
@@ -79,8 +79,8 @@ class HistoryStore(Protocol):
 
     async def set_settings(self, key: ConversationKey, settings: ChatSettings) -> None: ...
 
-    async def add_usage(self, user_id: int, day: str, tokens: int) -> int:
-        """Count `tokens` for the user on `day` (YYYY-MM-DD, UTC); returns the day's new total."""
+    async def add_usage(self, day: str, tokens: Mapping[int, int]) -> None:
+        """Count each user's `tokens` on `day` (YYYY-MM-DD, UTC), all in one write."""
         ...
 
     async def usage(self, user_id: int, day: str) -> int: ...

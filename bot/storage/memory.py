@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .base import ChatSettings, ConversationKey, StoreStats, Turn
 
@@ -34,10 +34,8 @@ class MemoryHistoryStore:
     async def set_settings(self, key: ConversationKey, settings: ChatSettings) -> None:
         self._settings[key] = settings
 
-    async def add_usage(self, user_id: int, day: str, tokens: int) -> int:
-        counts = self._usage.setdefault(day, Counter())
-        counts[user_id] += tokens
-        return counts[user_id]
+    async def add_usage(self, day: str, tokens: Mapping[int, int]) -> None:
+        self._usage.setdefault(day, Counter()).update(tokens)
 
     async def usage(self, user_id: int, day: str) -> int:
         return self._usage.get(day, Counter())[user_id]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
@@ -137,13 +137,13 @@ class RedisHistoryStore:
                     pipe.hset(name, field, value)
             await pipe.execute()
 
-    async def add_usage(self, user_id: int, day: str, tokens: int) -> int:
+    async def add_usage(self, day: str, tokens: Mapping[int, int]) -> None:
         name = f"{self._namespace}:usage:{day}"
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hincrby(name, str(user_id), tokens)
+            for user_id, count in tokens.items():
+                pipe.hincrby(name, str(user_id), count)
             pipe.expire(name, USAGE_KEPT_SECONDS)
-            total, _ = await pipe.execute()
-        return int(total)
+            await pipe.execute()
 
     async def usage(self, user_id: int, day: str) -> int:
         return int(await self._redis.hget(f"{self._namespace}:usage:{day}", str(user_id)) or 0)

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import aiosqlite
@@ -58,16 +58,22 @@ ALTER TABLE turns ADD COLUMN images TEXT;
 """
 _WHERE_KEY = "chat_id = ? AND thread_id = ? AND user_id = ?"
 # Chats whose settings are kept in memory: a read per turn must not cost a trip to the database thread.
+# While every row fits (chats that changed a setting), all of them are, and a chat not cached has none.
 SETTINGS_CACHE = 100_000
 
 
 class SQLiteHistoryStore:
-    def __init__(self, db: aiosqlite.Connection, limit: int) -> None:
+    def __init__(
+        self, db: aiosqlite.Connection, limit: int, settings: dict[ConversationKey, ChatSettings] | None = None
+    ) -> None:
         self._db = db
         self._limit = limit
         self._write_lock = asyncio.Lock()
-        # Only this process writes the file (SQLite is for a single bot process), so the cache stays true.
+        # Only this process writes the file (SQLite is for a single bot process), so the cache stays true;
+        # `settings` given whole (every row, see `open`) means a chat missing from it has chosen nothing.
         self._settings: LRUCache[ConversationKey, ChatSettings] = LRUCache(SETTINGS_CACHE)
+        self._settings.update(settings or {})
+        self._all_settings_cached = settings is not None
 
     @classmethod
     async def open(cls, path: Path, limit: int) -> SQLiteHistoryStore:
@@ -76,8 +82,12 @@ class SQLiteHistoryStore:
         await db.execute("PRAGMA journal_mode=WAL")
         await db.execute("PRAGMA synchronous=NORMAL")
         await _migrate(db, path)
+        rows = await db.execute_fetchall(
+            "SELECT chat_id, thread_id, user_id, persona, model FROM chat_settings LIMIT ?", (SETTINGS_CACHE + 1,)
+        )
+        cached = {ConversationKey(c, t, u): ChatSettings(p, m) for c, t, u, p, m in rows}
         logger.info("History store: SQLite at %s", path)
-        return cls(db, limit)
+        return cls(db, limit, cached if len(cached) <= SETTINGS_CACHE else None)
 
     async def get(self, key: ConversationKey) -> list[Turn]:
         rows = await self._db.execute_fetchall(  # one trip to aiosqlite's thread, where a cursor takes four
@@ -120,6 +130,8 @@ class SQLiteHistoryStore:
         cached = self._settings.get(key)
         if cached is not None:
             return cached
+        if self._all_settings_cached:
+            return ChatSettings()
         rows = await self._db.execute_fetchall(f"SELECT persona, model FROM chat_settings WHERE {_WHERE_KEY}", key)
         settings = next((ChatSettings(persona, model) for persona, model in rows), ChatSettings())
         self._settings[key] = settings
@@ -133,17 +145,22 @@ class SQLiteHistoryStore:
                 (*key, settings.persona, settings.model),
             )
             await self._db.commit()
+        if key not in self._settings and len(self._settings) >= SETTINGS_CACHE:
+            self._all_settings_cached = False  # a row is about to be evicted: misses must ask the file again
         self._settings[key] = settings
 
-    async def add_usage(self, user_id: int, day: str, tokens: int) -> int:
+    async def add_usage(self, day: str, tokens: Mapping[int, int]) -> None:
         async with self._write_lock:
-            rows = await self._db.execute_fetchall(
-                "INSERT INTO usage (day, user_id, tokens) VALUES (?, ?, ?) "
-                "ON CONFLICT (day, user_id) DO UPDATE SET tokens = tokens + excluded.tokens RETURNING tokens",
-                (day, user_id, tokens),
-            )
-            await self._db.commit()
-        return int(next(iter(rows))[0])
+            try:
+                await self._db.executemany(
+                    "INSERT INTO usage (day, user_id, tokens) VALUES (?, ?, ?) "
+                    "ON CONFLICT (day, user_id) DO UPDATE SET tokens = tokens + excluded.tokens",
+                    [(day, user_id, count) for user_id, count in tokens.items()],
+                )
+                await self._db.commit()
+            except BaseException:
+                await self._db.rollback()
+                raise
 
     async def usage(self, user_id: int, day: str) -> int:
         rows = await self._db.execute_fetchall("SELECT tokens FROM usage WHERE day = ? AND user_id = ?", (day, user_id))
