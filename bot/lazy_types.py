@@ -23,6 +23,7 @@ models of other code behave exactly as in an interpreter without the bot.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any
 
@@ -70,11 +71,32 @@ def import_aiogram_lazily() -> bool:
         BaseModel.model_rebuild = original  # type: ignore[method-assign]  # the very object pydantic defined
     for cls in deferred:
         cls.__pydantic_parent_namespace__ = namespace
-        module = vars(sys.modules[cls.__module__])
-        for name, value in (namespace or {}).items():
-            module.setdefault(name, value)
+        _lend_names(cls, namespace or {})
     _build_common_types()
     return True
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _lend_names(cls: type[BaseModel], namespace: dict[str, Any]) -> None:
+    """Put into the modules of `cls` and of its aiogram bases the names of the namespace their annotations
+    use: a model built as part of another one (a `Message` inside an `Update`) is resolved with its own
+    module's globals, where aiogram imports its neighbours only for type checkers. Only the names used,
+    not the whole namespace: ~600 names in each of ~440 modules would cost 5 MB of module dicts."""
+    aiogram_classes = [klass for klass in cls.__mro__ if klass.__module__.startswith(_AIOGRAM)]
+    names = {
+        name
+        for klass in aiogram_classes
+        for annotation in vars(klass).get("__annotations__", {}).values()
+        for name in _IDENTIFIER.findall(annotation if isinstance(annotation, str) else str(annotation))
+        if name in namespace
+    }
+    # A subclass's fields include its bases' annotations, which pydantic resolves in the subclass's module.
+    for klass in aiogram_classes:
+        module = vars(sys.modules[klass.__module__])
+        for name in names:
+            module.setdefault(name, namespace[name])
 
 
 def _build_common_types() -> None:
