@@ -1,5 +1,6 @@
-"""Turns → provider messages: the images of the question, and of the last HISTORY_IMAGES earlier images,
-go along as OpenAI content parts (downloaded again by file id); every other image is "[image]"."""
+"""Turns → provider messages: the conversation's last HISTORY_IMAGES images go along as OpenAI content parts
+(downloaded again by file id), the question's own always (an album may bring more); every other image is
+"[image]"."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ async def provider_messages(
     """`history` and `question` as messages; the question's own images must download, or MediaRefused."""
     chosen: set[tuple[int, int]] = set()
     if fetch is not None:
-        remaining = history_images
+        remaining = history_images - len(question.images)  # the question's own count first
         for index in range(len(history) - 1, -1, -1):
             for position in range(len(history[index].images) - 1, -1, -1):
                 if remaining <= 0:

@@ -74,7 +74,8 @@ async def test_private_photo_goes_with_its_caption_and_comes_back_for_follow_ups
     await answered(tg, 4)
     tg.push_message("which was brightest?")
     await answered(tg, 5)
-    # Only the last HISTORY_IMAGES (2) images go along; the older one is a placeholder.
+    # Only the last HISTORY_IMAGES (2) images go along, the question's own among them; older ones are placeholders.
+    assert [url for urls in oa.chat_images(3) for url in urls] == [uri(GREEN), uri(BLUE)]  # with the third photo
     assert [url for urls in oa.chat_images() for url in urls] == [uri(GREEN), uri(BLUE)]
     assert oa.chat_messages[-1][0]["content"] == "What is this?\n[image]"
 
