@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.services.images import DrawRequest, ImageDataError, ImageService, decode_image, fits_as_photo
+from bot.services.images import DrawRequest, ImageDataError, ImageService, fits_as_photo
 from provider import AsyncGeneratorProvider, ImageData, ImageResponse
 from tests.helpers import png_bytes
 
@@ -21,16 +21,16 @@ def uri(data: bytes, mime: str = "image/png") -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
-def test_decode_image_reads_size_and_format() -> None:
-    image = decode_image(uri(png(300, 200)))
+async def test_a_data_uri_is_read_for_size_and_format() -> None:
+    [image] = await ImageService(Drawer(ImageResponse([uri(png(300, 200))], "fox"))).draw(DrawRequest("fox"))
     assert (image.width, image.height, image.filename, image.as_photo) == (300, 200, "image.png", True)
     assert bytes(image.data) == png(300, 200)
 
 
 @pytest.mark.parametrize("bad", ["", "data:image/png,abc", "data:image/png;base64,@@@@", uri(b"hello")])
-def test_bad_image_data_is_refused(bad: str) -> None:
+async def test_bad_image_data_is_refused(bad: str) -> None:
     with pytest.raises(ImageDataError):
-        decode_image(bad)
+        await ImageService(Drawer(ImageResponse([bad], "fox"))).draw(DrawRequest("fox"))
 
 
 @pytest.mark.parametrize(

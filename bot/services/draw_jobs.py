@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -42,23 +41,16 @@ class DrawnRequest:
 class DrawQueue:
     def __init__(self) -> None:
         self._locks = KeyedLocks()
-        self._held: Counter[DrawerKey] = Counter()
 
     @asynccontextmanager
     async def turn(self, key: DrawerKey, on_queued: Callable[[], Awaitable[Any]]) -> AsyncIterator[None]:
-        if self._held[key]:
+        if self._locks.held(key):
             try:
                 await on_queued()
             except Exception:  # a lost notice must not fail the drawing itself
                 logger.warning("Could not send the queued notice", exc_info=True)
-        self._held[key] += 1
-        try:
-            async with self._locks.hold(key):
-                yield
-        finally:
-            self._held[key] -= 1
-            if not self._held[key]:
-                del self._held[key]
+        async with self._locks.hold(key):
+            yield
 
 
 class DrawMemory:

@@ -129,17 +129,6 @@ def source_image(data: bytes, model: str) -> ImageData:
     return ImageData(converted.getvalue(), "image/png")
 
 
-def decode_image(data_uri: str) -> GeneratedImage:
-    """``inspect_image`` for a base64 data URI (a g4f-style provider's answer)."""
-    try:
-        file = ImageData.from_data_uri(data_uri or "")
-    except ValueError:
-        raise ImageDataError("the image data is not valid base64") from None
-    if file is None:
-        raise ImageDataError("the model returned no image data")
-    return inspect_image(file)
-
-
 def inspect_image(file: ImageData) -> GeneratedImage:
     """Read the picture's size and format and decide whether Telegram will take it as a photo."""
     data = file.data

@@ -108,18 +108,23 @@ async def send_message(tg: TelegramEmulator, call: ApiCall) -> dict[str, Any]:
     return message
 
 
+def bot_message_to_edit(tg: TelegramEmulator, p: dict[str, Any]) -> dict[str, Any]:
+    """The stored message an edit names, refused as Telegram does when it is missing or not the bot's."""
+    message_id = p.get("message_id")
+    current = tg.store.get(chat_id_of(tg, p), message_id) if isinstance(message_id, int) else None
+    if current is None:
+        raise bad_request("message to edit not found")
+    if current.get("from", {}).get("id") != tg.bot_id:
+        raise bad_request("message can't be edited")
+    return current
+
+
 @api_method("editMessageText")
 async def edit_message_text(tg: TelegramEmulator, call: ApiCall) -> dict[str, Any] | bool:
     p = call.params
     if p.get("inline_message_id"):
         return True  # inline messages are not tracked
-    chat_id = chat_id_of(tg, p)
-    message_id = p.get("message_id")
-    current = tg.store.get(chat_id, message_id) if isinstance(message_id, int) else None
-    if current is None:
-        raise bad_request("message to edit not found")
-    if current.get("from", {}).get("id") != tg.bot_id:
-        raise bad_request("message can't be edited")
+    current = bot_message_to_edit(tg, p)
     if "text" not in current:
         raise bad_request("there is no text in the message to edit")
     text, entities = render_text(p.get("text"), p.get("parse_mode"), p.get("entities"))
@@ -146,13 +151,7 @@ async def edit_message_reply_markup(tg: TelegramEmulator, call: ApiCall) -> dict
     p = call.params
     if p.get("inline_message_id"):
         return True  # inline messages are not tracked
-    chat_id = chat_id_of(tg, p)
-    message_id = p.get("message_id")
-    current = tg.store.get(chat_id, message_id) if isinstance(message_id, int) else None
-    if current is None:
-        raise bad_request("message to edit not found")
-    if current.get("from", {}).get("id") != tg.bot_id:
-        raise bad_request("message can't be edited")
+    current = bot_message_to_edit(tg, p)
     markup = inline_markup(p)
     if markup == current.get("reply_markup"):
         raise bad_request(NOT_MODIFIED)
