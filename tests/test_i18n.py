@@ -182,3 +182,19 @@ def test_model_and_stats_in_russian() -> None:
         "127.0.0.1: 1 запрос, 1 ошибка\nlocal: 2 запроса, 2 ошибки\n"
         "spare: 21 запрос, 0 ошибок"
     )
+
+
+def test_every_text_of_every_feature_module_is_read_from_texts() -> None:
+    """`bot.texts` gathers its modules with star imports: a name one module imports (say `escape`) must not
+    hide a text of the same name that another module defines."""
+    import importlib
+    import pkgutil
+
+    defined = 0
+    for module_info in pkgutil.iter_modules(texts.__path__):
+        module = importlib.import_module(f"bot.texts.{module_info.name}")
+        for name, value in vars(module).items():
+            if callable(value) and value.__module__ == module.__name__ and not name.startswith("_"):
+                assert getattr(texts, name) is value, f"texts.{name} is not {module.__name__}.{name}"
+                defined += 1
+    assert defined > 70
