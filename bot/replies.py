@@ -133,4 +133,5 @@ def _entities(part: Rendered) -> list[MessageEntity]:
 
 
 def _is_parse_error(error: TelegramBadRequest) -> bool:
-    return "can't parse entities" in error.message
+    """Telegram refuses a bad range as "can't parse entities: …" and a bad entity as "can't parse MessageEntity: …"."""
+    return "can't parse entities" in error.message or "can't parse MessageEntity" in error.message

@@ -277,7 +277,8 @@ _STRING_FIELDS = {"text_link": "url", "custom_emoji": "custom_emoji_id"}
 def check_entities(text: str, entities: Any) -> list[dict[str, Any]]:
     """Validate Bot API ``entities`` for ``text``; return them as Telegram stores them (sorted).
 
-    Raises ``ValueError("can't parse entities: ...")``. Like Telegram: a JSON array of objects with
+    Raises ``ValueError`` worded as the Bot API words it: "can't parse MessageEntity: ..." for an entity
+    object it cannot read, "can't parse entities: ..." for a range. Like Telegram: a JSON array of objects with
     integer ``offset``/``length`` in UTF-16 code units, a known ``type``, a string ``url`` (a URL) for
     ``text_link``, an optional string ``language`` for ``pre``, a ``user`` for ``text_mention``.
     Stricter than Telegram where only a bug produces it (Telegram clips or repairs these silently):
@@ -288,8 +289,11 @@ def check_entities(text: str, entities: Any) -> list[dict[str, Any]]:
     def fail(message: str) -> ValueError:
         return ValueError(f"can't parse entities: {message}")
 
+    def malformed(message: str) -> ValueError:
+        return ValueError(f"can't parse MessageEntity: {message}")
+
     if not isinstance(entities, list):
-        raise fail("Field \"entities\" must be an Array")
+        raise malformed("expected an Array")
     boundaries = {0}
     units = 0
     for char in text:
@@ -298,39 +302,46 @@ def check_entities(text: str, entities: Any) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
     for raw in entities:
         if not isinstance(raw, dict):
-            raise fail("Can't parse MessageEntity: expected an Object")
+            raise malformed("expected an Object")
         for field in ("offset", "length"):
             if not isinstance(raw.get(field), int) or isinstance(raw.get(field), bool):
-                raise fail(f'Can\'t parse MessageEntity: Field "{field}" must be of type Number')
+                raise malformed(f'Field "{field}" must be a Number')
         kind = raw.get("type")
-        if not isinstance(kind, str) or not kind:
-            raise fail("Can't parse MessageEntity: Type is not specified")
+        if kind is None:
+            raise malformed('Can\'t find field "type"')
+        if not isinstance(kind, str):
+            raise malformed('Field "type" must be of type String')
+        if not kind:
+            raise malformed("Type is not specified")
         if kind not in ENTITY_TYPES:
-            raise fail("Can't parse MessageEntity: Unsupported type specified")
+            raise malformed("Unsupported type specified")
         entity = {"type": kind, "offset": raw["offset"], "length": raw["length"]}
         if kind in _STRING_FIELDS:
             field = _STRING_FIELDS[kind]
-            if not isinstance(raw.get(field), str) or not raw[field]:
-                raise fail(f'Can\'t parse MessageEntity: Field "{field}" must be of type String')
+            if raw.get(field) is None:
+                raise malformed(f'Can\'t find field "{field}"')
+            if not isinstance(raw[field], str) or not raw[field]:
+                raise malformed(f'Field "{field}" must be of type String')
             entity[field] = raw[field]
         if kind == "text_link" and not _URL_RE.fullmatch(raw["url"]):
             raise fail(f'Wrong URL "{raw["url"]}"')
         if kind == "text_mention":
             if not isinstance(raw.get("user"), dict):
-                raise fail('Can\'t parse MessageEntity: Field "user" must be of type Object')
+                raise malformed('Field "user" must be of type Object')
             entity["user"] = raw["user"]
         if kind == "pre" and raw.get("language") is not None:
             if not isinstance(raw["language"], str):
-                raise fail('Can\'t parse MessageEntity: Field "language" must be of type String')
+                raise malformed('Field "language" must be of type String')
             if raw["language"]:
                 entity["language"] = raw["language"]
         start, end = entity["offset"], entity["offset"] + entity["length"]
         if start < 0 or entity["length"] <= 0:
             raise fail(f"Entity {entity} is empty or has a negative offset")
         if end > units:
-            raise fail(f"Entity {entity} is beyond the end of the text ({units} UTF-16 code units)")
+            raise fail(f"Entity beginning at UTF-16 offset {start} ends after the end of the text at UTF-16 "
+                       f"offset {end}")
         if start not in boundaries or end not in boundaries:
-            raise fail(f"Entity {entity} starts or ends inside a character")
+            raise fail("Entity boundary is in the middle of a UTF-16 symbol")
         result.append(entity)
     result.sort(key=lambda e: (e["offset"], -e["length"]))
     open_ends: list[int] = []

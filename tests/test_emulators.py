@@ -19,7 +19,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import BotCommand, BufferedInputFile, ReplyParameters, Update
+from aiogram.types import BotCommand, BufferedInputFile, MessageEntity, ReplyParameters, Update
 from aiohttp import web
 
 from tests.emulators import AiChatsEmulator, TelegramEmulator
@@ -108,6 +108,21 @@ async def test_text_validation_matches_telegram(bot: Bot, tg: TelegramEmulator) 
     with pytest.raises(TelegramBadRequest, match="message text is empty"):
         await bot.send_message(USER, "<b> </b>", parse_mode="HTML")
     assert [c.status for c in tg.calls_of("sendMessage")] == [200, 200, 400, 400, 400, 400]
+
+
+async def test_explicit_entities_are_refused_in_telegrams_words(bot: Bot) -> None:
+    """A bad entity object is "can't parse MessageEntity", a bad range "can't parse entities"."""
+    sent = await bot.send_message(USER, "hi", entities=[MessageEntity(type="bold", offset=0, length=2)])
+    assert [(e.type, e.offset, e.length) for e in sent.entities or []] == [("bold", 0, 2)]
+    with pytest.raises(TelegramBadRequest, match="can't parse MessageEntity: Unsupported type specified"):
+        await bot.send_message(USER, "hi", entities=[MessageEntity(type="sparkle", offset=0, length=2)])
+    with pytest.raises(TelegramBadRequest, match='can\'t parse MessageEntity: Can\'t find field "url"'):
+        await bot.send_message(USER, "hi", entities=[MessageEntity(type="text_link", offset=0, length=2)])
+    with pytest.raises(TelegramBadRequest, match="can't parse entities: Entity beginning at UTF-16 offset 1 "
+                                                 "ends after the end of the text at UTF-16 offset 3"):
+        await bot.send_message(USER, "hi", entities=[MessageEntity(type="bold", offset=1, length=2)])
+    with pytest.raises(TelegramBadRequest, match="Entity boundary is in the middle of a UTF-16 symbol"):
+        await bot.send_message(USER, "😀!", entities=[MessageEntity(type="bold", offset=1, length=2)])
 
 
 async def test_edit_delete_and_their_errors(bot: Bot, tg: TelegramEmulator) -> None:

@@ -202,10 +202,16 @@ async def test_flood_control_is_waited_out(app: Application, tg: TelegramEmulato
     assert visible(sent) == "after the flood"
 
 
+@pytest.mark.parametrize("refusal", [
+    "Bad Request: can't parse entities: Entity beginning at UTF-16 offset 0 ends after the end of the text",
+    "Bad Request: can't parse MessageEntity: Unsupported type specified",
+])
 async def test_refused_formatting_falls_back_to_plain_text(app: Application, tg: TelegramEmulator,
-                                                           ai: AiChatsEmulator) -> None:
+                                                           ai: AiChatsEmulator, refusal: str) -> None:
+    """Telegram words a bad range as "can't parse entities" and a bad entity object as "can't parse
+    MessageEntity": either way the answer still arrives, unformatted."""
     ai.answers = ["**bold** and `code`"]
-    tg.fail_next("sendMessage", status=400, description="Bad Request: can't parse entities: Wrong URL")
+    tg.fail_next("sendMessage", status=400, description=refusal)
     tg.push_message("/ask hi")
     refused, plain = await tg.wait_for("sendMessage", count=2)
 
