@@ -75,7 +75,7 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
     cancels = Cancellations()
-    usage = UsageService(store, daily_tokens=settings.guards.daily_tokens, admins=settings.guards.admins)
+    usage = UsageService(store, daily_tokens=settings.daily_tokens, admins=settings.admins)
     try:
         provider = build_chain(settings)
         inflight = InFlight()
@@ -95,8 +95,8 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
             assert isinstance(store, RedisHistoryStore)
             cancels = RedisCancellations(store.redis, namespace)
             store_errors = (RedisError, StorageError)
-        options = {"session": http, "timeout": settings.guards.provider_timeout}
-        slots = asyncio.Semaphore(settings.guards.max_concurrent_requests)  # shared by chat and images
+        options = {"session": http, "timeout": settings.provider_timeout}
+        slots = asyncio.Semaphore(settings.max_concurrent_requests)  # shared by chat and images
         media = MediaService(provider, max_image_bytes=settings.max_image_bytes, provider_options=options)
         dispatcher = Dispatcher(
             disable_fsm=True,  # no handler keeps state between messages: skip a context per update
@@ -108,13 +108,13 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
             store=store,
             provider_chain=provider,
             limiter=RequestLimiter(
-                settings.guards, limit_storage(settings.storage, namespace),
-                chat_rates={"draw": settings.guards.group_draw_rate},
+                {"ask": settings.ask_rate, "draw": settings.draw_rate}, limit_storage(settings.storage, namespace),
+                chat_rates={"draw": settings.group_draw_rate}, exempt=settings.admins,
             ),
             chat_service=ChatService(
                 provider, store, locks=locks, provider_options=options, slots=slots,
-                system_prompt=settings.providers.system_prompt, cancels=cancels,
-                history_chars=settings.history_chars, models=settings.providers.openai_models, usage=usage,
+                system_prompt=settings.system_prompt, cancels=cancels,
+                history_chars=settings.history_chars, models=settings.models, usage=usage,
                 history_images=settings.history_images, images=functools.partial(media.image_uri, bot),
             ),
             media=media,
@@ -135,7 +135,7 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
             dispatcher.update.outer_middleware(redelivered)
         i18n = catalogs()
         UserLocale(i18n, settings.default_language).setup(dispatcher)  # outside AccessGuard: its refusal too
-        setup_guards(dispatcher, settings.guards)  # AccessGuard, then the handlers' rate flags
+        setup_guards(dispatcher)  # AccessGuard, then the handlers' rate flags
         dispatcher.include_router(build_router())
         dispatcher.shutdown.register(_drain)
         await cancels.start()

@@ -1,18 +1,18 @@
 """Settings read from the environment (and a `.env` file) by pydantic-settings, validated once at start-up.
 
-Each field is one environment variable (its name upper-cased, or the alias given); the bot reads the
-grouped views `providers`, `guards` and `webhook` built from them.
+Each field is one environment variable (its name upper-cased, or the alias given), and the bot reads the fields
+themselves; `models`, `webhook` and the `storage` value combine or parse a few of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, NonNegativeInt, PositiveInt, SecretStr, ValidationError, model_validator
+from pydantic import Field, NonNegativeInt, PositiveInt, SecretStr, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.sources import InitSettingsSource
@@ -22,7 +22,6 @@ from .env import (
     DEFAULT_WEBHOOK_PATH,
     HEALTH_PATH,
     LANGUAGES,
-    PROVIDER_NAMES,
     BaseURL,
     ConfigError,
     GroupHistory,
@@ -31,6 +30,8 @@ from .env import (
     Language,
     LogLevel,
     ModelNames,
+    OptionalLimit,
+    OptionalModel,
     Personas,
     Port,
     ProviderNames,
@@ -38,85 +39,37 @@ from .env import (
     RateSpec,
     Seconds,
     StorageConfig,
+    StorageURL,
     Token,
     WebhookPath,
     WebhookSecret,
     WebhookURL,
-    parse_storage_url,
 )
 
-__all__ = ["DEFAULT_WEBHOOK_PATH", "HEALTH_PATH", "LANGUAGES", "PROVIDER_NAMES", "ConfigError", "GuardSettings",
-           "ProviderSettings", "Rate", "Settings", "StorageConfig", "WebhookConfig", "parse_storage_url"]
+__all__ = ["HEALTH_PATH", "LANGUAGES", "ConfigError", "Rate", "Settings", "StorageConfig", "WebhookConfig"]
 
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
 # Variables whose value must never be echoed in an error, even one pydantic words.
 _SECRET_VARIABLES = frozenset({"BOT_TOKEN", "OPENAI_API_KEY", "WEBHOOK_SECRET", "STORAGE_URL"})
-# Empty means "off" for these; for every other variable empty means its default.
+# Empty means "off" for these (OptionalModel); for every other variable empty means its default.
 _EMPTY_IS_OFF = frozenset({"OPENAI_IMAGE_MODEL", "OPENAI_IMAGE_EDIT_MODEL", "OPENAI_TRANSCRIBE_MODEL"})
 _NOT_SET = {"BOT_TOKEN": "is not set; get a token from @BotFather and put it in .env"}
-_View = TypeVar("_View", "ProviderSettings", "GuardSettings")
 
 
 @dataclass(frozen=True, kw_only=True)
 class WebhookConfig:
-    """Webhook mode: Telegram posts to `base_url` + `path` (a TLS proxy in front); we listen on host:port."""
+    """Webhook mode, when WEBHOOK_URL is set (its secret then is too): Telegram posts to `url` (a TLS proxy in
+    front, usually); we listen on host:port and serve `path`."""
 
     base_url: str
     secret: SecretStr
-    path: str = DEFAULT_WEBHOOK_PATH
-    host: str = "127.0.0.1"
-    port: int = 8080
+    path: str
+    host: str
+    port: int
 
     @property
     def url(self) -> str:
         return self.base_url + self.path
-
-
-@dataclass(frozen=True, kw_only=True)
-class ProviderSettings:
-    """Which model providers answer, in the order they are tried (`PROVIDERS`), and the OpenAI-compatible one."""
-
-    names: tuple[str, ...]
-    openai_base_url: str
-    openai_api_key: SecretStr | None
-    openai_models: tuple[str, ...]  # never empty; the first is the default
-    openai_image_model: str | None
-    openai_image_edit_model: str | None
-    openai_transcribe_model: str | None
-    openai_vision: bool
-    system_prompt: str | None
-
-    @property
-    def openai_model(self) -> str:
-        return self.openai_models[0]
-
-
-@dataclass(frozen=True, kw_only=True)
-class GuardSettings:
-    """Who may use the bot and how much: the door to a paid or rate-limited model."""
-
-    allowed_users: frozenset[int]
-    allowed_chats: frozenset[int]
-    admins: frozenset[int]
-    ask_rate: Rate
-    draw_rate: Rate
-    group_draw_rate: Rate
-    daily_tokens: int | None  # per user per day; None: unlimited
-    max_concurrent_requests: int
-    provider_timeout: float
-
-    def allows(self, user_id: int | None, chat_id: int) -> bool:
-        """Everyone when no list is set; otherwise a listed user, a listed chat or an admin."""
-        if not (self.allowed_users or self.allowed_chats):
-            return True
-        return user_id in self.allowed_users or user_id in self.admins or chat_id in self.allowed_chats
-
-
-def _off_if_empty(value: object) -> object:
-    return value or None
-
-
-OptionalModel = Annotated[str | None, BeforeValidator(_off_if_empty)]
 
 
 class Settings(BaseSettings):
@@ -130,8 +83,7 @@ class Settings(BaseSettings):
     bot_token: Token
     telegram_api_url: BaseURL | None = None
     aichats_url: BaseURL = "https://ai-chats.org"
-    storage: Annotated[StorageConfig, BeforeValidator(parse_storage_url)] = Field(
-        DEFAULT_STORAGE, validation_alias="STORAGE_URL")
+    storage: StorageURL = Field(DEFAULT_STORAGE, validation_alias="STORAGE_URL")
     history_ttl: PositiveInt | None = None  # seconds after its last turn that a conversation is forgotten (Redis)
     history_limit: PositiveInt = 20
     history_chars: PositiveInt = 24000
@@ -167,7 +119,7 @@ class Settings(BaseSettings):
     ask_rate: RateSpec = Rate(10, 60)
     draw_rate: RateSpec = Rate(3, 60)
     group_draw_rate: RateSpec = Rate(20, 3600)
-    daily_tokens: NonNegativeInt | None = None  # 0: unlimited, as when unset
+    daily_tokens: OptionalLimit = None  # per user per day; None (0 or unset): unlimited
     max_concurrent_requests: PositiveInt = 32
     provider_timeout: Seconds = 120.0
 
@@ -222,14 +174,11 @@ class Settings(BaseSettings):
             raise ConfigError("OPENAI_API_KEY", "is required for api.openai.com (or set OPENAI_BASE_URL)")
         return self
 
-    @cached_property
-    def providers(self) -> ProviderSettings:
-        return _view(ProviderSettings, self, names=self.provider_names,
-                     openai_models=self.openai_models or (self.openai_model,))
-
-    @cached_property
-    def guards(self) -> GuardSettings:
-        return _view(GuardSettings, self, daily_tokens=self.daily_tokens or None)
+    @property
+    def models(self) -> tuple[str, ...]:
+        """The chat models of the OpenAI-compatible provider (/model offers them): OPENAI_MODELS, else
+        OPENAI_MODEL. Never empty; the first is the default."""
+        return self.openai_models or (self.openai_model,)
 
     @cached_property
     def webhook(self) -> WebhookConfig | None:
@@ -238,11 +187,6 @@ class Settings(BaseSettings):
             return None
         return WebhookConfig(base_url=self.webhook_url, secret=self.webhook_secret, path=self.webhook_path,
                              host=self.web_server_host, port=self.web_server_port)
-
-
-def _view(view: type[_View], settings: Settings, **computed: Any) -> _View:
-    """A grouped view: each of its fields copied from the setting of the same name, unless `computed`."""
-    return view(**{f.name: getattr(settings, f.name) for f in fields(view) if f.name not in computed}, **computed)
 
 
 # Each field's environment variable, also under the field's own name (errors of settings built in code).

@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, SecretStr, TypeAdapter
+from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, NonNegativeInt, SecretStr, TypeAdapter
 
 
 class ConfigError(ValueError):
@@ -57,6 +57,10 @@ def _ids(value: object) -> object:
         return frozenset(int(item) for item in value.split(",") if item.strip()) if isinstance(value, str) else value
     except ValueError:
         raise ValueError(f"must be comma-separated numeric Telegram ids, got {value!r}") from None
+
+
+def _off(value: object) -> object:
+    return value or None
 
 
 def _lower(value: object) -> object:
@@ -198,6 +202,9 @@ def _personas(value: object) -> Mapping[str, str]:
 
 
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+OptionalModel = Annotated[str | None, BeforeValidator(_off)]  # empty: that feature is off (None)
+OptionalLimit = Annotated[NonNegativeInt | None, AfterValidator(_off)]  # 0: no limit (None)
+StorageURL = Annotated[StorageConfig, BeforeValidator(parse_storage_url)]
 RateSpec = Annotated[Rate, BeforeValidator(_rate)]
 Ids = Annotated[frozenset[int], BeforeValidator(_ids)]
 ModelNames = Annotated[tuple[str, ...], BeforeValidator(_items), AfterValidator(_some_models)]

@@ -34,7 +34,7 @@ class IsAdmin(Filter):
         sender = sender_id(event)
         if sender is None:
             return False
-        if sender in settings.guards.admins:
+        if sender in settings.admins:
             return True
         chat = event_chat(event)
         if not self.chat_admins or chat is None or not is_group(chat):

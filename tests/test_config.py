@@ -80,17 +80,16 @@ def test_provider_chain_settings() -> None:
         "BOT_TOKEN": TOKEN, "PROVIDERS": " OpenAI , aichats", "OPENAI_BASE_URL": "http://localhost:11434/v1/",
         "OPENAI_MODEL": "llama3.2", "OPENAI_IMAGE_MODEL": "", "SYSTEM_PROMPT": " Be terse. ",
     })
-    p = s.providers
-    assert p.names == ("openai", "aichats")
-    assert (p.openai_base_url, p.openai_model, p.openai_image_model) == ("http://localhost:11434/v1", "llama3.2", None)
-    assert (p.openai_api_key, p.system_prompt) == (None, "Be terse.")
-    assert Settings.from_env({"BOT_TOKEN": TOKEN}).providers.names == ("aichats",)
+    assert s.provider_names == ("openai", "aichats")
+    assert (s.openai_base_url, s.models, s.openai_image_model) == ("http://localhost:11434/v1", ("llama3.2",), None)
+    assert (s.openai_api_key, s.system_prompt) == (None, "Be terse.")
+    assert Settings.from_env({"BOT_TOKEN": TOKEN}).provider_names == ("aichats",)
 
 
 def test_secrets_stay_out_of_the_settings_repr() -> None:
     s = Settings.from_env({"BOT_TOKEN": TOKEN, "PROVIDERS": "openai", "OPENAI_API_KEY": "sk-secret-value"})
-    assert s.providers.openai_api_key is not None
-    assert s.providers.openai_api_key.get_secret_value() == "sk-secret-value"
+    assert s.openai_api_key is not None
+    assert s.openai_api_key.get_secret_value() == "sk-secret-value"
     assert "sk-secret-value" not in repr(s) and TOKEN not in repr(s)
 
 
@@ -114,14 +113,12 @@ def test_guard_settings() -> None:
     s = Settings.from_env({
         "BOT_TOKEN": TOKEN, "ALLOWED_USERS": "1, 2", "ALLOWED_CHATS": "-100123", "ADMINS": "9",
         "ASK_RATE": "5 per hour", "DRAW_RATE": "1/day", "MAX_CONCURRENT_REQUESTS": "4", "PROVIDER_TIMEOUT": "30",
-    }).guards
+    })
     assert (s.allowed_users, s.allowed_chats, s.admins) == ({1, 2}, {-100123}, {9})
     assert (str(s.ask_rate), str(s.draw_rate), s.max_concurrent_requests, s.provider_timeout) == ("5/h", "1/day", 4, 30)
-    assert s.allows(1, 5) and s.allows(9, 5) and s.allows(3, -100123) and not s.allows(3, 5)
-    defaults = Settings.from_env({"BOT_TOKEN": TOKEN}).guards
+    defaults = Settings.from_env({"BOT_TOKEN": TOKEN})
     assert (str(defaults.ask_rate), str(defaults.draw_rate)) == ("10/min", "3/min")
-    assert defaults.max_concurrent_requests == 32
-    assert defaults.allows(12345, 12345)  # no lists: everyone
+    assert (defaults.allowed_users, defaults.allowed_chats, defaults.max_concurrent_requests) == (set(), set(), 32)
 
 
 @pytest.mark.parametrize(
@@ -146,10 +143,9 @@ def test_new_settings_defaults() -> None:
     s = Settings.from_env({"BOT_TOKEN": TOKEN})
     assert (s.shutdown_timeout, s.max_image_bytes, s.history_images, s.max_document_chars) == (25, 10485760, 2, 30000)
     assert (s.group_history, s.history_chars, s.max_images_per_draw, dict(s.personas)) == ("shared", 24000, 4, {})
-    p = s.providers
-    assert (p.openai_vision, p.openai_transcribe_model, p.openai_image_edit_model) == (True, "whisper-1", "gpt-image-1")
-    assert (p.openai_models, p.openai_model) == (("gpt-4o-mini",), "gpt-4o-mini")
-    assert (str(s.guards.group_draw_rate), s.guards.daily_tokens) == ("20/h", None)
+    assert (s.openai_vision, s.openai_transcribe_model, s.openai_image_edit_model) == (True, "whisper-1", "gpt-image-1")
+    assert s.models == ("gpt-4o-mini",)
+    assert (str(s.group_draw_rate), s.daily_tokens) == ("20/h", None)
 
 
 def test_new_settings_parsed() -> None:
@@ -161,12 +157,11 @@ def test_new_settings_parsed() -> None:
     })
     assert (s.shutdown_timeout, s.max_image_bytes, s.history_images, s.max_document_chars) == (5.5, 1000, 0, 99)
     assert (s.group_history, s.history_chars, s.max_images_per_draw) == ("per_user", 500, 10)
-    p = s.providers
-    assert (p.openai_vision, p.openai_transcribe_model, p.openai_image_edit_model) == (False, None, None)
-    assert (p.openai_models, p.openai_model) == (("gpt-4o", "gpt-4o-mini"), "gpt-4o")  # OPENAI_MODELS wins
-    assert (str(s.guards.group_draw_rate), s.guards.daily_tokens) == ("5/day", 20000)
-    assert Settings.from_env({"BOT_TOKEN": TOKEN, "DAILY_TOKENS": "0"}).guards.daily_tokens is None
-    assert Settings.from_env({"BOT_TOKEN": TOKEN, "OPENAI_MODEL": "llama3.2"}).providers.openai_models == ("llama3.2",)
+    assert (s.openai_vision, s.openai_transcribe_model, s.openai_image_edit_model) == (False, None, None)
+    assert s.models == ("gpt-4o", "gpt-4o-mini")  # OPENAI_MODELS wins; the first is the default
+    assert (str(s.group_draw_rate), s.daily_tokens) == ("5/day", 20000)
+    assert Settings.from_env({"BOT_TOKEN": TOKEN, "DAILY_TOKENS": "0"}).daily_tokens is None  # unlimited
+    assert Settings.from_env({"BOT_TOKEN": TOKEN, "OPENAI_MODEL": "llama3.2"}).models == ("llama3.2",)
 
 
 PERSONAS = 'Pirate = "Talk like a pirate."\n"Кот учёный" = """Answer\nin verse."""\n'
@@ -222,7 +217,7 @@ def test_secret_values_are_never_echoed() -> None:
     assert "ab cd" not in str(info.value)
     s = Settings.from_env({"BOT_TOKEN": TOKEN, "OPENAI_API_KEY": "sk-secret-value", "WEBHOOK_URL": "https://x.example",
                            "WEBHOOK_SECRET": "hook-secret", "STORAGE_URL": "redis://:hunter2@h:6379/0"})
-    shown = repr(s) + str(s) + repr(s.providers) + repr(s.webhook) + repr(s.storage)
+    shown = repr(s) + str(s) + repr(s.webhook) + repr(s.storage)
     for secret in (TOKEN, "sk-secret-value", "hook-secret", "hunter2"):
         assert secret not in shown
 
@@ -240,12 +235,12 @@ def test_settings_built_in_code_ignore_the_environment_and_dotenv(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MAX_PROMPT_CHARS", "9")
     s = Settings(bot_token=TOKEN, storage=StorageConfig("memory"))
-    assert (s.history_limit, s.max_prompt_chars, s.providers.names) == (20, 4000, ("aichats",))
+    assert (s.history_limit, s.max_prompt_chars, s.provider_names) == (20, 4000, ("aichats",))
     assert Settings.from_env({"BOT_TOKEN": TOKEN}).history_limit == 20
     with pytest.raises(ConfigError, match=r"^BOT_TOKEN"):
         Settings.from_env({})
     variant = changed(s, history_limit=3, ask_rate=Rate(1, 60))
-    assert (variant.history_limit, variant.guards.ask_rate, variant.storage.kind) == (3, Rate(1, 60), "memory")
+    assert (variant.history_limit, variant.ask_rate, variant.storage.kind) == (3, Rate(1, 60), "memory")
     with pytest.raises(ValidationError):
         changed(s, history_limit=0)
 

@@ -37,8 +37,8 @@ def build_router() -> Router:
 async def show_model(message: Message, settings: Settings, store: HistoryStore, status_service: StatusService) -> None:
     text = texts.provider_chain(status_service.providers())
     markup = None
-    models = settings.providers.openai_models
-    if "openai" in settings.providers.names:
+    models = settings.models
+    if "openai" in settings.provider_names:
         chosen = await store.get_settings(conversation_key(message, settings.group_history).chat_scope)
         current = chosen.model if chosen.model in models else models[0]
         text += "\n\n" + texts.model_choice(current)
@@ -51,7 +51,7 @@ async def show_model(message: Message, settings: Settings, store: HistoryStore, 
 async def pick_model(
     callback: CallbackQuery, callback_data: ModelPick, settings: Settings, store: HistoryStore
 ) -> None:
-    models = settings.providers.openai_models
+    models = settings.models
     if not isinstance(callback.message, Message) or not 0 <= callback_data.index < len(models):
         await callback.answer(texts.option_gone(), show_alert=True)
         return

@@ -43,7 +43,7 @@ def build_router() -> Router:
 
 async def show_persona(message: Message, settings: Settings, store: HistoryStore) -> None:
     chosen = await store.get_settings(conversation_key(message, settings.group_history).chat_scope)
-    prompt = chosen.persona if chosen.persona is not None else settings.providers.system_prompt
+    prompt = chosen.persona if chosen.persona is not None else settings.system_prompt
     await message.reply(texts.persona(prompt, presets=bool(settings.personas)), reply_markup=_presets(settings))
 
 

@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from cachetools import TTLCache
 
 from .. import texts
-from ..config import GuardSettings
+from ..config import Settings
 from ..senders import event_chat, sender_id, speaks_as_chat
 
 logger = logging.getLogger(__name__)
@@ -24,10 +24,10 @@ logger = logging.getLogger(__name__)
 
 class AccessGuard(BaseMiddleware):
     """An inner middleware for messages and callback queries: it runs only for events a handler would take,
-    so group chatter that is not addressed to the bot never triggers a refusal."""
+    so group chatter that is not addressed to the bot never triggers a refusal. The lists come from workflow
+    data (`settings`)."""
 
-    def __init__(self, guards: GuardSettings, refusal_interval: float = 3600.0) -> None:
-        self._guards = guards
+    def __init__(self, refusal_interval: float = 3600.0) -> None:
         self._refused: TTLCache[int, bool] = TTLCache(maxsize=100_000, ttl=refusal_interval)
 
     async def __call__(
@@ -39,7 +39,7 @@ class AccessGuard(BaseMiddleware):
         sender = sender_id(event)
         chat = event_chat(event)
         chat_id = chat.id if chat is not None else sender
-        if chat_id is not None and self._guards.allows(sender, chat_id):
+        if chat_id is not None and _allows(data["settings"], sender, chat_id):
             return await handler(event, data)
         logger.info("chat=%s sender=%s: not allowed; request dropped", chat_id, sender)
         if isinstance(event, CallbackQuery):  # answered every time: an unanswered button keeps spinning
@@ -48,3 +48,10 @@ class AccessGuard(BaseMiddleware):
             self._refused[event.chat.id] = True
             await event.reply(texts.not_allowed(sender, as_chat=speaks_as_chat(event)))
         return None
+
+
+def _allows(settings: Settings, user_id: int | None, chat_id: int) -> bool:
+    """Everyone when neither list is set; otherwise a listed user, a listed chat or one of the ADMINS."""
+    if not (settings.allowed_users or settings.allowed_chats):
+        return True
+    return user_id in settings.allowed_users or user_id in settings.admins or chat_id in settings.allowed_chats

@@ -18,7 +18,7 @@ from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from ..config import GuardSettings, Rate, StorageConfig
+from ..config import Rate, StorageConfig
 
 logger = logging.getLogger(__name__)
 
@@ -36,26 +36,25 @@ class Limited:
 
 
 class RequestLimiter:
-    """Kinds are "ask" and "draw" (ASK_RATE, DRAW_RATE per sender); `chat_rates` adds a rate per group chat for
-    some kinds (e.g. {"draw": GROUP_DRAW_RATE}). ADMINS are never limited."""
+    """A rate per sender for each kind of request (the bot's: {"ask": ASK_RATE, "draw": DRAW_RATE}); `chat_rates`
+    adds a rate per group chat for some kinds (e.g. {"draw": GROUP_DRAW_RATE}). The `exempt` (ADMINS) are never
+    limited."""
 
     def __init__(
         self,
-        guards: GuardSettings,
+        rates: Mapping[str, Rate],
         storage: Storage | None = None,
         notice_interval: float = 60.0,
         *,
         chat_rates: Mapping[str, Rate] | None = None,
+        exempt: frozenset[int] = frozenset(),
     ) -> None:
         self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
         # Who was told to wait recently: someone hammering the command gets one answer a minute, not one each.
         self._told: TTLCache[tuple[str, Scope, int], bool] = TTLCache(maxsize=100_000, ttl=notice_interval)
-        self._items: dict[str, tuple[Rate, RateLimitItem]] = {
-            "ask": (guards.ask_rate, _item(guards.ask_rate)),
-            "draw": (guards.draw_rate, _item(guards.draw_rate)),
-        }
+        self._items = {kind: (rate, _item(rate)) for kind, rate in rates.items()}
         self._chat_items = {kind: (rate, _item(rate)) for kind, rate in (chat_rates or {}).items()}
-        self._exempt = guards.admins
+        self._exempt = exempt
 
     def rate(self, kind: str) -> Rate:
         return self._items[kind][0]

@@ -16,7 +16,6 @@ from bot.app import Application, create_app, polling_in_background
 from bot.config import Rate, Settings
 from bot.filters import IsAdmin
 from bot.services.chat import ChatService
-from bot.services.limits import RequestLimiter
 from bot.services.locks import ConversationBusy
 from tests.emulators import AiChatsEmulator, TelegramEmulator
 from tests.settings import changed
@@ -56,10 +55,9 @@ def start(settings: Settings) -> Start:
 async def test_a_group_rate_is_shared_by_the_group_and_says_which_limit_was_hit(
     start: Start, tg: TelegramEmulator, ai: AiChatsEmulator, settings: Settings
 ) -> None:
-    guards = {"draw_rate": Rate(1, 60)}
-    limiter = RequestLimiter(changed(settings, draw_rate=Rate(1, 60)).guards, chat_rates={"draw": Rate(2, 3600)})
+    guards = {"draw_rate": Rate(1, 60), "group_draw_rate": Rate(2, 3600)}
     group = {"chat_type": "supergroup", "chat_id": GROUP}
-    async with start(guards=guards, limiter=limiter):
+    async with start(guards=guards):
         tg.push_message("/draw@TestAiBot one", user_id=1, **group)
         tg.push_message("/draw@TestAiBot two", user_id=2, **group)
         await tg.wait_for("sendPhoto", count=2)
