@@ -56,13 +56,6 @@ class RequestLimiter:
         self._chat_items = {kind: (rate, _item(rate)) for kind, rate in (chat_rates or {}).items()}
         self._exempt = exempt
 
-    def rate(self, kind: str) -> Rate:
-        return self._items[kind][0]
-
-    def chat_rate(self, kind: str) -> Rate | None:
-        found = self._chat_items.get(kind)
-        return found[0] if found else None
-
     async def check(self, kind: str, sender_id: int, chat_id: int | None = None) -> Limited | None:
         """Count the request against the sender's rate and, when `chat_id` (a group) is given and `kind` has
         a chat rate, against the group's. None when it may go ahead; otherwise which limit was hit.
