@@ -115,12 +115,14 @@ class OpenAICompatible(AsyncGeneratorProvider):
         return headers
 
     @classmethod
-    def _post_options(cls, headers: dict[str, str], proxy: str | None, limit: aiohttp.ClientTimeout) -> dict[str, Any]:
+    def _post_options(
+        cls, headers: dict[str, str], proxy: str | None, request_timeout: aiohttp.ClientTimeout
+    ) -> dict[str, Any]:
         """What every request to this server goes with; an error body is read with the key blanked out."""
         return {
             "headers": headers,
             "proxy": proxy,
-            "timeout": limit,
+            "timeout": request_timeout,
             "explain": functools.partial(explain_error, key=cls.api_key),
             "refused": "the API key" if cls.api_key is not None else "access without an API key",
         }
