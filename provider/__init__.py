@@ -11,6 +11,7 @@ Usage::
 
 from .aichats import AiChats
 from .base import AsyncGeneratorProvider
+from .breaker import CapabilityStatus, CircuitOpenError
 from .errors import (
     ImageTooLargeError,
     ProviderAuthError,
@@ -22,7 +23,7 @@ from .errors import (
     ProviderResponseError,
     ProviderTimeoutError,
 )
-from .fallback import AllProvidersFailedError, CapabilityStatus, CircuitOpenError, FallbackProvider, ProviderStatus
+from .fallback import AllProvidersFailedError, FallbackProvider, ProviderStatus
 from .helper import format_prompt
 from .openai import OpenAICompatible
 from .types import ImageData, ImageResponse, Messages, Usage

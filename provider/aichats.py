@@ -7,7 +7,6 @@ image's MIME type comes from its bytes; and the image host gets neither the cook
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -19,7 +18,7 @@ import aiohttp
 from .base import AsyncGeneratorProvider, HostLabel
 from .errors import ProviderResponseError
 from .helper import format_prompt, is_http_url, safe_url
-from .http import checked_post, decode_json, read_sse_data, resolve_timeout, run_request, translate_errors
+from .http import checked_post, decode_json, read_sse_data, resolve_timeout, session_scope, translate_errors
 from .image import download_image_file, first_image_entry, no_image_error, resolve_max_image_bytes
 from .trim import trim_answer
 from .types import ImageData, ImageResponse, Messages, Usage
@@ -124,14 +123,15 @@ class AiChats(AsyncGeneratorProvider):
             "headers": headers,
             "proxy": proxy,
             "timeout": request_timeout,
-            "raise_for_status": False,  # statuses are ours to map, whatever the caller's session says
         }
-        chat = functools.partial(cls._stream_chat, endpoint, post_options)
-        draw = functools.partial(cls._draw, endpoint=endpoint, post_options=post_options, max_bytes=image_cap)
-        job = run_request(session, chat, draw if is_image else None, alt=prompt)
-        async with aclosing(job) as items:
-            async for item in items:
-                yield item
+        async with session_scope(session) as http:
+            if is_image:
+                image = await cls._draw(http, endpoint=endpoint, post_options=post_options, max_bytes=image_cap)
+                yield ImageResponse(files=[image], alt=prompt)
+                return
+            async with aclosing(cls._stream_chat(http, endpoint, post_options)) as chunks:
+                async for chunk in chunks:
+                    yield chunk
 
     @classmethod
     async def _draw(
@@ -151,7 +151,7 @@ class AiChats(AsyncGeneratorProvider):
 
     @classmethod
     async def _stream_chat(
-        cls, endpoint: str, post_options: dict[str, Any], http: aiohttp.ClientSession
+        cls, http: aiohttp.ClientSession, endpoint: str, post_options: dict[str, Any]
     ) -> AsyncGenerator[str, None]:
         """POST the chat request and yield the SSE text as it arrives, trimmed like the reference."""
         label = cls.label

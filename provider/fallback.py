@@ -2,8 +2,7 @@
 
 A provider that fails before producing anything gives way to the next one; once output has reached the
 caller, an error propagates, since a half-shown answer cannot be swapped for another. After
-``failure_threshold`` consecutive failures a provider is left out for ``cooldown`` seconds, so a dead
-service costs no request (and no timeout) per message; then a single trial request decides.
+``failure_threshold`` consecutive failures a provider is left out for ``cooldown`` seconds (``breaker``).
 
 Model routing. The chain is one logical model whose members each use their own configured model:
 
@@ -17,15 +16,16 @@ Model routing. The chain is one logical model whose members each use their own c
 
 from __future__ import annotations
 
+import functools
 import logging
-import math
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, Literal
 
 from .base import AsyncGeneratorProvider, ClosableStream, collect_answer
+from .breaker import Breaker, BreakerState, CapabilityStatus
 from .content import has_images
 from .errors import ProviderError, ProviderResponseError
 from .types import ImageResponse, Messages, Usage
@@ -33,23 +33,7 @@ from .types import ImageResponse, Messages, Usage
 logger = logging.getLogger(__name__)
 
 ProviderLike = type[AsyncGeneratorProvider] | AsyncGeneratorProvider
-BreakerState = Literal["closed", "open", "half-open"]
-
-
-Capability = Literal["chat", "images"]
-
-
-@dataclass(frozen=True)
-class CapabilityStatus:
-    """The health and counters of one capability (chat or images) of a member."""
-
-    state: BreakerState  # closed: in use; open: skipped; half-open: cool-down over, next request is a trial
-    healthy: bool  # no failure since its last success
-    failures: int  # consecutive failures that said the service is unwell (refused requests do not count)
-    retry_in: float | None  # seconds until it is tried again (0 when half-open); None when closed
-    requests: int  # requests actually sent since start (a skip costs none)
-    errors: int  # of those, the ones that failed, for any reason
-    last_error: str | None  # the reason of its latest failure, if any
+Request = Literal["chat", "draw", "edit"]
 
 
 @dataclass(frozen=True)
@@ -76,23 +60,7 @@ class ProviderStatus:
 
     @property
     def chat(self) -> CapabilityStatus:
-        return CapabilityStatus(
-            self.state, self.healthy, self.failures, self.retry_in, self.requests, self.errors, self.last_error
-        )
-
-
-class CircuitOpenError(ProviderError):
-    """A member skipped without any request: its breaker is open after repeated failures."""
-
-    def __init__(self, label: str, *, retry_in: float, failures: int, last_error: ProviderError | None) -> None:
-        if retry_in > 0:
-            reason = f"{label} is skipped for {math.ceil(retry_in)} s after {failures} failures"
-        else:
-            reason = f"{label} is skipped while a trial request is under way"
-        last = last_error.reason if last_error is not None else None
-        super().__init__(reason, provider=label, detail=f"last error: {last}" if last else None)
-        self.retry_in = retry_in
-        self.last_error = last_error
+        return CapabilityStatus(*(getattr(self, field.name) for field in fields(CapabilityStatus)))
 
 
 class AllProvidersFailedError(ProviderError):
@@ -118,48 +86,32 @@ def _named(label: str, text: str) -> str:
     return text if label in text else f"{label}: {text}"
 
 
-class _Health:
-    """One capability's breaker and counters."""
-
-    def __init__(self) -> None:
-        self.failures = 0
-        self.open_until: float | None = None  # set while the breaker is open (or half-open, once passed)
-        self.trial = False  # a half-open trial request is under way
-        self.requests = 0
-        self.errors = 0
-        self.last_error: ProviderError | None = None
-
-    def status(self, now: float) -> CapabilityStatus:
-        state: BreakerState = "closed"
-        retry_in: float | None = None
-        if self.open_until is not None:
-            retry_in = max(0.0, self.open_until - now)
-            state = "open" if retry_in > 0 else "half-open"
-        last = self.last_error.reason if self.last_error is not None else None
-        return CapabilityStatus(state, self.failures == 0, self.failures, retry_in, self.requests, self.errors, last)
-
-
 class _Member:
-    """A provider with a breaker per capability; owned by one chain, so nothing is shared globally.
+    """A provider with a breaker per capability.
 
     Chat and images are separate health records: a server may draw badly and chat well (or have no image
     model at all behind a gateway), and its refusals to draw must not take its chat out of the chain.
     """
 
-    def __init__(self, provider: ProviderLike) -> None:
+    def __init__(self, provider: ProviderLike, breaker: Callable[[str], Breaker]) -> None:
         self.provider = provider
         self.label: str = provider.label
         name = provider.__name__ if isinstance(provider, type) else type(provider).__name__
         self.kind: str = provider.kind or name
-        self.chat = _Health()
+        self.chat = breaker(self.label)
         # Editing counts as drawing: the same image service behind it, the same breaker.
-        self.images = _Health() if provider.image_model or provider.image_edit_model else None
+        self.images = breaker(self.label) if provider.image_model or provider.image_edit_model else None
 
-    def health(self, capability: Capability) -> _Health:
-        if capability == "images":
-            assert self.images is not None, "only members that draw are asked for images"
-            return self.images
-        return self.chat
+    def model_for(self, request: Request) -> str | None:
+        """Its own model for this kind of request; None when it cannot take one."""
+        if request == "chat":
+            return self.provider.default_model
+        return (self.provider.image_edit_model if request == "edit" else self.provider.image_model) or None
+
+    def breaker(self, request: Request) -> Breaker:
+        breaker = self.chat if request == "chat" else self.images
+        assert breaker is not None, "only members that draw are asked for images"
+        return breaker
 
 
 class FallbackProvider(AsyncGeneratorProvider):
@@ -191,7 +143,8 @@ class FallbackProvider(AsyncGeneratorProvider):
         self.failure_threshold = failure_threshold
         self.cooldown = float(cooldown)
         self._clock = clock
-        self._members = [_Member(provider) for provider in self.providers]
+        breaker = functools.partial(Breaker, threshold=failure_threshold, cooldown=self.cooldown, clock=clock)
+        self._members = [_Member(provider, breaker) for provider in self.providers]
         self._image_models = {p.image_model for p in self.providers if p.image_model}
         self.label = " → ".join(member.label for member in self._members)
         self.default_model = self.providers[0].default_model
@@ -221,33 +174,23 @@ class FallbackProvider(AsyncGeneratorProvider):
         """
         if not messages:
             raise ValueError("messages must not be empty")
-        editing = kwargs.get("image") is not None  # an edit goes only to members with an edit model
-        images = editing or self.is_image_request(model)
-        capability: Capability = "images" if images else "chat"
-        if editing:
-            members = [m for m in self._members if m.provider.image_edit_model]
-        else:
-            members = [m for m in self._members if not images or m.provider.image_model]
+        editing, drawing = kwargs.get("image") is not None, self.is_image_request(model)
+        request: Request = "edit" if editing else "draw" if drawing else "chat"
+        members = [(m, target) for m in self._members if (target := m.model_for(request)) is not None]
         if not members:
-            can = "edit" if editing else "draw"
-            raise ProviderResponseError(f"no configured provider can {can} images", provider=self.label)
-        if not images and has_images(messages[-1:]):  # a question about a picture: only members that see it
-            members = [m for m in members if m.provider.supports_vision]
+            raise ProviderResponseError(f"no configured provider can {request} images", provider=self.label)
+        if request == "chat" and has_images(messages[-1:]):  # a question about a picture: only members that see it
+            members = [(m, target) for m, target in members if m.provider.supports_vision]
             if not members:
                 raise ProviderResponseError("no configured provider can see images", provider=self.label)
         failures: list[tuple[str, ProviderError]] = []
-        for member in members:
-            health = member.health(capability)
-            skipped = self._admit(member.label, health)
+        for member, target in members:
+            breaker = member.breaker(request)
+            skipped = breaker.admit()
             if skipped is not None:
                 failures.append((member.label, skipped))
                 continue
-            if editing:
-                target = member.provider.image_edit_model or ""
-            else:
-                target = (member.provider.image_model or "") if images else member.provider.default_model
-            health.requests += 1
-            started = settled = False
+            started = False
             try:
                 stream = member.provider.create_async_generator(target, messages, proxy=proxy, **kwargs)
                 async with aclosing(ClosableStream(stream)) as items:
@@ -257,24 +200,20 @@ class FallbackProvider(AsyncGeneratorProvider):
                 if not started:
                     raise ProviderResponseError(f"{member.label} returned an empty answer", provider=member.label)
             except ProviderError as error:
-                settled = True
-                self._failed(member.label, health, error)
+                breaker.failed(error)
                 if started:
                     raise
                 failures.append((member.label, error))
                 logger.warning("%s failed before answering: %s", member.label, error)
-                continue
             except GeneratorExit:  # the caller stopped reading after output: the member did answer
-                settled = True
-                self._succeeded(member.label, health)
+                breaker.succeeded()
+                raise
+            except BaseException:  # cancelled, or a caller's bug: neither a success nor a failure
+                breaker.trial = False
                 raise
             else:
-                settled = True
-                self._succeeded(member.label, health)
+                breaker.succeeded()
                 return
-            finally:
-                if not settled:  # cancelled, or a caller's bug: neither a success nor a failure
-                    health.trial = False
         raise AllProvidersFailedError(failures, provider=self.label)
 
     async def create_async(  # type: ignore[override]  # an instance method; model may be None
@@ -305,59 +244,14 @@ class FallbackProvider(AsyncGeneratorProvider):
     def status(self) -> list[ProviderStatus]:
         """Each member's breaker states and counters, in chain order."""
         now = self._clock()
-        result = []
-        for m in self._members:
-            chat = m.chat.status(now)
-            result.append(
-                ProviderStatus(
-                    m.label,
-                    m.provider.default_model,
-                    m.provider.image_model,
-                    chat.state,
-                    chat.healthy,
-                    chat.failures,
-                    chat.retry_in,
-                    chat.requests,
-                    chat.errors,
-                    chat.last_error,
-                    kind=m.kind,
-                    images=m.images.status(now) if m.images is not None else None,
-                )
+        return [
+            ProviderStatus(
+                m.label,
+                m.provider.default_model,
+                m.provider.image_model,
+                **asdict(m.chat.status(now)),
+                kind=m.kind,
+                images=m.images.status(now) if m.images is not None else None,
             )
-        return result
-
-    def _admit(self, label: str, health: _Health) -> CircuitOpenError | None:
-        """None if the capability may be asked now (claiming the half-open trial), else why it is skipped."""
-        if health.open_until is None:
-            return None
-        retry_in = health.open_until - self._clock()
-        if retry_in > 0 or health.trial:
-            return CircuitOpenError(
-                label, retry_in=max(0.0, retry_in), failures=health.failures, last_error=health.last_error
-            )
-        health.trial = True
-        logger.info("%s: cool-down over, sending a trial request", label)
-        return None
-
-    def _failed(self, label: str, health: _Health, error: ProviderError) -> None:
-        """Count the error; only one that says the service is unwell moves the breaker (see ``transient``).
-
-        A refused request (a 4xx: bad model name, prompt refused, context too long) leaves the breaker as it
-        was: the service is up, and another request may well pass.
-        """
-        health.errors += 1
-        health.last_error = error
-        health.trial = False
-        if not error.transient:
-            return
-        health.failures += 1
-        if health.failures >= self.failure_threshold:
-            health.open_until = self._clock() + self.cooldown
-            logger.warning("%s failed %d times in a row; skipping it for %g s", label, health.failures, self.cooldown)
-
-    def _succeeded(self, label: str, health: _Health) -> None:
-        if health.open_until is not None:
-            logger.info("%s answered again; back in use", label)
-        health.failures = 0
-        health.open_until = None
-        health.trial = False
+            for m in self._members
+        ]

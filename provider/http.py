@@ -7,9 +7,10 @@ import dataclasses
 import email.utils
 import json
 import logging
+import math
 import re
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from contextlib import aclosing
 from typing import Any
 
@@ -27,7 +28,6 @@ from .errors import (
 )
 from .helper import safe_url
 from .sse import iter_sse_data
-from .types import ImageData, ImageResponse, Usage
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +69,8 @@ def shorten(text: str, limit: int = _REASON_MESSAGE_CHARS) -> str:
 
 def retry_after_header(headers: Any) -> str | None:
     """The wait a 429 names, under either of its names (``RETRY_AFTER_HEADERS``)."""
-    if not headers:
-        return None
-    for name in RETRY_AFTER_HEADERS:
-        value = headers.get(name)
-        if value:
-            return str(value)
-    return None
+    values = (headers.get(name) for name in RETRY_AFTER_HEADERS) if headers else ()
+    return next((str(value) for value in values if value), None)
 
 
 def is_context_length_error(status: int, said: ServerError) -> bool:
@@ -109,25 +104,6 @@ async def session_scope(session: aiohttp.ClientSession | None) -> AsyncIterator[
         return
     async with aiohttp.ClientSession() as own:
         yield own
-
-
-async def run_request(
-    session: aiohttp.ClientSession | None,
-    chat: Callable[[aiohttp.ClientSession], AsyncGenerator[str | Usage, None]],
-    image: Callable[[aiohttp.ClientSession], Awaitable[ImageData]] | None = None,
-    *,
-    alt: str = "",
-) -> AsyncGenerator[str | ImageResponse | Usage, None]:
-    """Run one provider request in the caller's session (or our own): with ``image``, yield the image it
-    returns as an ``ImageResponse`` (``alt`` = the prompt); otherwise relay the ``chat`` stream.
-    """
-    async with session_scope(session) as http:
-        if image is not None:
-            yield ImageResponse(files=[await image(http)], alt=alt)
-            return
-        async with aclosing(chat(http)) as chunks:
-            async for chunk in chunks:
-                yield chunk
 
 
 @contextlib.contextmanager
@@ -197,14 +173,8 @@ async def raise_for_status(
     logged = repr(body) if explain is None else (said.message or f"<{len(body)} bytes, no error message>")
     logger.warning("%s answered HTTP %s for %s: %s", subject, response.status, shown, logged)
     raise http_error(
-        response.status,
-        str(response.url),
-        subject=subject,
-        provider=provider,
-        retry_after=retry_after_header(response.headers),
-        message=said.message,
-        code=said.code,
-        refused=refused,
+        response.status, str(response.url), subject=subject, provider=provider, message=said.message,
+        code=said.code, refused=refused, retry_after=retry_after_header(response.headers),
     )
 
 
@@ -233,14 +203,9 @@ def http_error(
         reason = f"{subject} refused {refused} (HTTP {status}){quoted}"
         return ProviderAuthError(status, shown, provider=provider, reason=reason, detail=detail)
     if status == 429:
-        return ProviderRateLimitError(
-            status,
-            shown,
-            retry_after=parse_retry_after(retry_after),
-            provider=provider,
-            reason=f"{subject} is rate limiting requests (HTTP 429){quoted}",
-            detail=detail,
-        )
+        reason = f"{subject} is rate limiting requests (HTTP 429){quoted}"
+        wait = parse_retry_after(retry_after)
+        return ProviderRateLimitError(status, shown, retry_after=wait, provider=provider, reason=reason, detail=detail)
     reason = f"{subject} returned HTTP {status}{quoted}"
     if is_context_length_error(status, ServerError(message, code)):
         return ProviderContextLengthError(status, shown, provider=provider, reason=reason, detail=detail)
@@ -315,9 +280,7 @@ def parse_retry_after(value: str | None) -> float | None:
         if when.tzinfo is None:
             return None
         seconds = when.timestamp() - time.time()
-    if seconds != seconds or seconds in (float("inf"), float("-inf")):
-        return None
-    return max(0.0, seconds)
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def decode_json(raw: bytes, *, subject: str) -> Any:

@@ -99,7 +99,7 @@ def resolve_max_image_bytes(max_image_bytes: int | None) -> int:
     return max_image_bytes
 
 
-async def download_image(
+async def download_image_file(
     session: aiohttp.ClientSession,
     url: str,
     *,
@@ -108,8 +108,9 @@ async def download_image(
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
     headers: Mapping[str, str] | None = None,
     provider: str | None = None,
-) -> bytes:
-    """GET an image with a hard size cap; raise ``ImageTooLargeError`` as soon as the cap is passed."""
+) -> ImageData:
+    """GET an image with a hard size cap (``ImageTooLargeError`` as soon as it is passed), then ``checked_image``:
+    what a provider yields inside an ``ImageResponse``."""
     if not is_http_url(url):
         raise ProviderResponseError(
             "the image URL is not an http(s) URL", provider=provider, detail=f"got {str(url)[:80]!r}"
@@ -130,27 +131,5 @@ async def download_image(
             data = await read_capped(response, max_bytes)
     if data is None:
         raise ImageTooLargeError(max_bytes, provider=provider, detail=f"more than {max_bytes} bytes from {shown}")
-    return data
-
-
-async def download_image_file(
-    session: aiohttp.ClientSession,
-    url: str,
-    *,
-    proxy: str | None = None,
-    request_timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
-    max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
-    headers: Mapping[str, str] | None = None,
-    provider: str | None = None,
-) -> ImageData:
-    """``download_image`` then ``checked_image``: what a provider yields inside an ``ImageResponse``."""
-    data = await download_image(
-        session,
-        url,
-        proxy=proxy,
-        request_timeout=request_timeout,
-        max_bytes=max_bytes,
-        headers=headers,
-        provider=provider,
-    )
     return checked_image(data, provider=provider)
+

@@ -3,6 +3,8 @@ llama.cpp) for streamed chat and image generation.
 
 Unlike AiChats the history goes over as it is (roles kept, a system prompt allowed), and the API key is
 held so that it only ever reaches the ``Authorization`` header: never a log line, an error or a repr.
+This class holds a server's configuration and builds its requests; the answers are read by ``chat_api``,
+``image_api`` and ``transcription``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 from typing import Any, ClassVar
 
@@ -18,27 +20,15 @@ import aiohttp
 
 from . import transcription
 from .base import AsyncGeneratorProvider, HostLabel
+from .chat_api import explain_error, stream_chat
 from .content import json_body, without_images
-from .errors import ProviderResponseError
 from .helper import ApiKey, is_http_url, safe_url
-from .http import (
-    ServerError,
-    checked_post,
-    read_sse_data,
-    resolve_timeout,
-    run_request,
-    session_scope,
-    shorten,
-    translate_errors,
-)
+from .http import resolve_timeout, session_scope
 from .image import resolve_max_image_bytes
 from .image_api import edit_form, fit_size, generation_body, images_per_request, request_images
-from .trim import trim_answer
 from .types import ImageData, ImageResponse, Messages, Usage
 
 logger = logging.getLogger(__name__)
-
-_MESSAGE_CHARS = 1000  # of a server's error message kept for logs and details (reasons quote less)
 
 
 class OpenAICompatible(AsyncGeneratorProvider):
@@ -114,12 +104,28 @@ class OpenAICompatible(AsyncGeneratorProvider):
         )
 
     @classmethod
-    def build_headers(cls, *, stream: bool) -> dict[str, str]:
-        """JSON in; an event stream (chat) or JSON (images) out; the bearer token only when a key is set."""
-        headers = {"accept": "text/event-stream" if stream else "application/json", "content-type": "application/json"}
+    def build_headers(cls, *, stream: bool, form: bool = False) -> dict[str, str]:
+        """JSON in (or a multipart ``form``: aiohttp writes its boundary); an event stream (chat) or JSON out;
+        the bearer token only when a key is set."""
+        headers = {"accept": "text/event-stream" if stream else "application/json"}
+        if not form:
+            headers["content-type"] = "application/json"
         if cls.api_key is not None:
             headers["authorization"] = cls.api_key.bearer()
         return headers
+
+    @classmethod
+    def _post_options(
+        cls, headers: dict[str, str], proxy: str | None, request_timeout: aiohttp.ClientTimeout
+    ) -> dict[str, Any]:
+        """What every request to this server goes with; an error body is read with the key blanked out."""
+        return {
+            "headers": headers,
+            "proxy": proxy,
+            "timeout": request_timeout,
+            "explain": functools.partial(explain_error, key=cls.api_key),
+            "refused": "the API key" if cls.api_key is not None else "access without an API key",
+        }
 
     @classmethod
     async def create_async_generator(
@@ -153,15 +159,11 @@ class OpenAICompatible(AsyncGeneratorProvider):
         image_cap = resolve_max_image_bytes(max_image_bytes)
         if kwargs:
             logger.debug("%s ignores options %s", cls.__name__, sorted(kwargs))
-        prompt = messages[-1].get("content") if is_image else None
         if is_image:
+            prompt = messages[-1].get("content")
             if not isinstance(prompt, str) or not prompt.strip():
                 raise ValueError("the last message must hold the image prompt")
-            async with aclosing(
-                cls._images(model, prompt, session, proxy, request_timeout, image_cap, n, size, image)
-            ) as images:
-                async for item in images:
-                    yield item
+            yield await cls._images(model, prompt, image, n, size, session, proxy, request_timeout, image_cap)
             return
         endpoint = f"{cls.url}/chat/completions"
         if chat_model and chat_model in cls.models and chat_model != cls.image_model:
@@ -175,16 +177,12 @@ class OpenAICompatible(AsyncGeneratorProvider):
         body = json_body(payload)  # images are megabytes: no extra copies of them
         length = len(body) if isinstance(body, bytes) else body.size
         logger.debug("POST %s (model %r, %d bytes)", safe_url(endpoint), payload["model"], length)
-        post_options: dict[str, Any] = {
-            "data": body,
-            "headers": {**cls.build_headers(stream=True), "content-length": str(length)},
-            "proxy": proxy,
-            "timeout": request_timeout,
-            "explain": functools.partial(explain_error, key=cls.api_key),
-            "refused": "the API key" if cls.api_key is not None else "access without an API key",
-        }
-        chat = functools.partial(cls._stream_chat, endpoint, post_options)
-        async with aclosing(run_request(session, chat)) as chunks:
+        headers = {**cls.build_headers(stream=True), "content-length": str(length)}
+        options = {"data": body, **cls._post_options(headers, proxy, request_timeout)}
+        async with (
+            session_scope(session) as http,
+            aclosing(stream_chat(http, endpoint, options, label=cls.label, key=cls.api_key)) as chunks,
+        ):
             async for chunk in chunks:
                 yield chunk
 
@@ -193,45 +191,37 @@ class OpenAICompatible(AsyncGeneratorProvider):
         cls,
         model: str,
         prompt: str,
+        image: ImageData | None,
+        n: int,
+        size: str | None,
         session: aiohttp.ClientSession | None,
         proxy: str | None,
         request_timeout: aiohttp.ClientTimeout,
         image_cap: int,
-        n: int,
-        size: str | None,
-        image: ImageData | None,
-    ) -> AsyncGenerator[ImageResponse, None]:
-        """One ``ImageResponse`` of ``n`` images: generated from ``prompt``, or ``image`` edited by it."""
+    ) -> ImageResponse:
+        """``n`` images: generated from ``prompt``, or ``image`` edited by it."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive int, not {n!r}")
         fitted = fit_size(model, size)
-        headers = cls.build_headers(stream=False)
         if image is not None:
-            endpoint = f"{cls.url}/images/edits"
-            del headers["content-type"]  # aiohttp writes the multipart boundary
+            endpoint, headers = f"{cls.url}/images/edits", cls.build_headers(stream=False, form=True)
 
             def body(k: int) -> Any:
                 return edit_form(model, prompt, image, k, fitted)
         else:
-            endpoint = f"{cls.url}/images/generations"
+            endpoint, headers = f"{cls.url}/images/generations", cls.build_headers(stream=False)
 
             def body(k: int) -> Any:
                 return json.dumps(generation_body(model, prompt, k, fitted)).encode()
 
         logger.debug("POST %s (model %r, %d images, size %s)", safe_url(endpoint), model, n, fitted)
-        post_options: dict[str, Any] = {
-            "headers": headers,
-            "proxy": proxy,
-            "timeout": request_timeout,
-            "explain": functools.partial(explain_error, key=cls.api_key),
-            "refused": "the API key" if cls.api_key is not None else "access without an API key",
-        }
+        options = cls._post_options(headers, proxy, request_timeout)
         async with session_scope(session) as http:
             files = await request_images(
-                http, endpoint, label=cls.label, body=body, post_options=post_options, image_cap=image_cap, n=n,
+                http, endpoint, label=cls.label, body=body, post_options=options, image_cap=image_cap, n=n,
                 per_request=images_per_request(model),
             )
-        yield ImageResponse(files=files, alt=prompt)
+        return ImageResponse(files=files, alt=prompt)
 
     @classmethod
     async def transcribe(
@@ -249,123 +239,8 @@ class OpenAICompatible(AsyncGeneratorProvider):
         """``POST /audio/transcriptions`` with ``transcribe_model``: the text spoken in ``audio``."""
         if cls.transcribe_model is None:
             raise NotImplementedError(f"{cls.__name__} has no transcribe_model")
-        headers = {"accept": "application/json"}
-        if cls.api_key is not None:
-            headers["authorization"] = cls.api_key.bearer()
+        options = cls._post_options(cls.build_headers(stream=False, form=True), proxy, resolve_timeout(timeout))
         return await transcription.transcribe(
             f"{cls.url}/audio/transcriptions", audio, model=cls.transcribe_model, filename=filename, mime=mime,
-            label=cls.label, headers=headers, explain=functools.partial(explain_error, key=cls.api_key),
-            refused="the API key" if cls.api_key is not None else "access without an API key",
-            language=language, session=session, timeout=timeout, proxy=proxy,
+            language=language, label=cls.label, session=session, post_options=options,
         )
-
-    @classmethod
-    async def _stream_chat(
-        cls, endpoint: str, post_options: dict[str, Any], http: aiohttp.ClientSession
-    ) -> AsyncGenerator[str | Usage, None]:
-        """POST the chat request and yield each ``delta.content`` as it arrives, then the ``Usage`` if sent."""
-        label = cls.label
-        async with checked_post(http, endpoint, subject=label, **post_options) as response:
-            kind = response.content_type
-            if kind == "text/html":
-                raise ProviderResponseError(
-                    f"{label} returned a web page instead of an answer",
-                    provider=label,
-                    detail=f"text/html from {safe_url(endpoint)}; is the base URL right?",
-                )
-            counted: list[Usage] = []  # filled by the chunk (or whole answer) that carries `usage`
-            if kind == "application/json":  # a server that ignored "stream": true and answered at once
-                texts = cls._whole_answer(response, endpoint, counted)
-            else:
-                texts = cls._deltas(read_sse_data(response, subject=label, url=endpoint), counted)
-            detail = f"no text in the {kind} response from {safe_url(endpoint)}"
-            async with aclosing(trim_answer(texts, provider=label, detail=detail)) as pieces:
-                async for piece in pieces:
-                    yield piece
-            if counted:
-                yield counted[-1]
-
-    @classmethod
-    async def _deltas(cls, events: AsyncGenerator[str, None], counted: list[Usage]) -> AsyncGenerator[str, None]:
-        """The text of each streamed chunk; role-only, usage and other content-less chunks are skipped."""
-        async with aclosing(events) as datas:
-            async for data in datas:
-                text = cls._choice_text(data, "delta", counted)
-                if text:
-                    yield text
-
-    @classmethod
-    async def _whole_answer(
-        cls, response: aiohttp.ClientResponse, endpoint: str, counted: list[Usage]
-    ) -> AsyncGenerator[str, None]:
-        """The one chunk of a non-streamed ``chat.completion`` answer."""
-        with translate_errors(cls.label, endpoint, provider=cls.label):
-            raw = await response.read()
-        text = cls._choice_text(raw, "message", counted)
-        if text:
-            yield text
-
-    @classmethod
-    def _choice_text(cls, raw: str | bytes, field: str, counted: list[Usage]) -> str | None:
-        """``choices[0].<field>.content`` of one JSON answer or chunk; an ``error`` object is raised; a
-        ``usage`` object is added to ``counted``."""
-        label = cls.label
-        try:
-            payload = json.loads(raw)
-        except ValueError as exc:
-            detail = cls._redact(f"not JSON: {raw[:120]!r}")
-            raise ProviderResponseError(f"{label} sent a malformed answer", provider=label, detail=detail) from exc
-        if isinstance(payload, dict) and payload.get("error"):
-            # An error event: in place of the first chunk, or mid-stream after a 200 (no [DONE] follows).
-            message = cls._redact(api_error_message(payload) or "")
-            reason = f"{label} reported an error: {shorten(message)}" if message else f"{label} reported an error"
-            raise ProviderResponseError(reason, provider=label, detail=message or "no message")
-        usage = Usage.from_json(payload.get("usage")) if isinstance(payload, dict) else None
-        if usage is not None:
-            counted.append(usage)
-        choices = payload.get("choices") if isinstance(payload, dict) else None
-        part = choices[0].get(field) if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
-        content = part.get("content") if isinstance(part, dict) else None
-        return content if isinstance(content, str) else None
-
-    @classmethod
-    def _redact(cls, text: str) -> str:
-        """``text`` from the server, with the API key blanked out in case it was echoed back."""
-        return cls.api_key.redact(text) if cls.api_key is not None else text
-
-
-def api_error_message(payload: object) -> str | None:
-    """The human message of an OpenAI-style error (``{"error": {"message": ...}}`` or a bare string)."""
-    return api_error(payload).message
-
-
-def api_error(payload: object) -> ServerError:
-    """The message and code of an OpenAI-style error: ``{"error": {"message", "type", "code"}}`` (LiteLLM
-    puts the HTTP status in ``code`` as a string), a bare ``{"error": "..."}``, or ``{"detail": ...}``.
-    """
-    if not isinstance(payload, dict):
-        return ServerError(None)
-    error = payload.get("error")
-    code: object = None
-    if isinstance(error, dict):
-        message = error.get("message") or error.get("code") or error.get("type")
-        code = error.get("code")
-    else:
-        message = error or payload.get("message") or payload.get("detail")
-    return ServerError(
-        str(message)[:_MESSAGE_CHARS] if message else None, str(code) if isinstance(code, str | int) else None
-    )
-
-
-def explain_error(body: bytes, *, key: ApiKey | None) -> ServerError:
-    """What an error body says, with the API key blanked out: an OpenAI-style error object, or a plain-text
-    body (LiteLLM answers some failures in text/plain); a web page says nothing useful and is left out.
-    """
-    try:
-        said = api_error(json.loads(body))
-    except ValueError:
-        text = body.decode("utf-8", "replace").strip()
-        said = ServerError(text[:_MESSAGE_CHARS] if text and not text.startswith("<") else None)
-    if said.message is not None and key is not None:
-        said = ServerError(key.redact(said.message), said.code)
-    return said

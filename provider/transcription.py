@@ -14,7 +14,7 @@ import aiohttp
 
 from .errors import ProviderResponseError
 from .helper import safe_url
-from .http import Explain, checked_post, decode_json, read_capped, resolve_timeout, session_scope, translate_errors
+from .http import checked_post, decode_json, read_capped, session_scope, translate_errors
 
 logger = logging.getLogger(__name__)
 
@@ -28,16 +28,16 @@ async def transcribe(
     model: str,
     filename: str,
     mime: str,
+    language: str | None,
     label: str,
-    headers: dict[str, str],
-    explain: Explain,
-    refused: str,
-    language: str | None = None,
-    session: aiohttp.ClientSession | None = None,
-    timeout: aiohttp.ClientTimeout | float | None = None,  # noqa: ASYNC109 - per-request, part of the API
-    proxy: str | None = None,
+    session: aiohttp.ClientSession | None,
+    post_options: dict[str, Any],
 ) -> str:
-    """The text of ``audio`` (stripped; may be empty when nothing was said). Raises ``ProviderError``."""
+    """The text of ``audio`` (stripped; may be empty when nothing was said). Raises ``ProviderError``.
+
+    ``post_options`` are ``checked_post``'s: headers (no content-type: aiohttp writes the multipart one),
+    proxy, timeout and how to read an error body.
+    """
     form = aiohttp.FormData()
     form.add_field("model", model)
     form.add_field("response_format", "json")
@@ -45,10 +45,9 @@ async def transcribe(
         form.add_field("language", language)
     form.add_field("file", audio, filename=filename, content_type=mime)
     logger.debug("POST %s (model %r, %d bytes of %s)", safe_url(endpoint), model, len(audio), mime)
-    options: dict[str, Any] = {"data": form, "headers": headers, "proxy": proxy, "timeout": resolve_timeout(timeout)}
     async with (
         session_scope(session) as http,
-        checked_post(http, endpoint, subject=label, explain=explain, refused=refused, **options) as response,
+        checked_post(http, endpoint, subject=label, data=form, **post_options) as response,
     ):
         with translate_errors(label, endpoint, provider=label):
             raw = await read_capped(response, _ANSWER_BYTES)

@@ -375,8 +375,8 @@ class TestInterface:
         with pytest.raises(ValueError):
             FallbackProvider([Fake("a.test", model="dalle"), Fake("b.test", image_model="dalle")])
 
-    def test_chains_do_not_share_state(self) -> None:
-        a = Fake("a.test")
+    async def test_chains_do_not_share_state(self) -> None:
+        a = Fake("a.test").will(error=http("a.test"))
         one, two = FallbackProvider([a]), FallbackProvider([a])
-        one._failed("a.test", one._members[0].chat, http("a.test"))
+        await ask_error(one)
         assert one.status()[0].failures == 1 and two.status()[0].failures == 0
