@@ -25,7 +25,7 @@ from .commands import register_commands
 from .config import Settings, WebhookConfig
 from .handlers import build_router
 from .i18n import CatalogI18n, UserLocale, catalogs
-from .middlewares import setup_guards
+from .middlewares import setup_middlewares
 from .middlewares.inflight import InFlight
 from .replies import AnswerSender, StreamingOptions
 from .services.admins import ChatAdmins
@@ -135,7 +135,7 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
             dispatcher.update.outer_middleware(redelivered)
         i18n = catalogs()
         UserLocale(i18n, settings.default_language).setup(dispatcher)  # outside AccessGuard: its refusal too
-        setup_guards(dispatcher)  # AccessGuard, then the handlers' rate flags
+        setup_middlewares(dispatcher)  # the update's conversation, AccessGuard, then the handlers' rate flags
         dispatcher.include_router(build_router())
         dispatcher.shutdown.register(_drain)
         await cancels.start()

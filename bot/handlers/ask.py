@@ -16,7 +16,6 @@ from aiogram.types import Message
 
 from .. import texts
 from ..config import Settings
-from ..conversation import conversation_key
 from ..filters import Prompt
 from ..replies import AnswerSender
 from ..senders import sender_id
@@ -24,6 +23,7 @@ from ..services.chat import ChatService
 from ..services.inputs import Question
 from ..services.prompts import clean_prompt
 from ..services.retry_buttons import RetryButtons
+from ..storage import ConversationKey
 from ..turns import run_turn
 
 logger = logging.getLogger(__name__)
@@ -59,10 +59,9 @@ async def explain_prompt(message: Message, settings: Settings, command: CommandO
 
 
 async def answer_question(
-    message: Message, prompt: str | Question, bot: Bot, settings: Settings, chat_service: ChatService,
+    message: Message, prompt: str | Question, conversation: ConversationKey, bot: Bot, chat_service: ChatService,
     answers: AnswerSender, retry_buttons: RetryButtons,
 ) -> None:
     """One turn, whatever the input was (text here; photos, voice, documents from handlers/media.py)."""
-    key = conversation_key(message, settings.group_history)
-    start = functools.partial(chat_service.ask, key, prompt, user_id=sender_id(message))
-    await run_turn(message, key, start, bot=bot, answers=answers, buttons=retry_buttons)
+    start = functools.partial(chat_service.ask, conversation, prompt, user_id=sender_id(message))
+    await run_turn(message, conversation, start, bot=bot, answers=answers, buttons=retry_buttons)

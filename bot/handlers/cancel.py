@@ -13,9 +13,8 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from .. import texts
-from ..config import Settings
-from ..conversation import conversation_key
 from ..services.cancel import Cancellations
+from ..storage import ConversationKey
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +25,8 @@ def build_router() -> Router:
     return router
 
 
-async def cancel(message: Message, settings: Settings, cancels: Cancellations) -> None:
-    stopped = await cancels.cancel(conversation_key(message, settings.group_history))
+async def cancel(message: Message, conversation: ConversationKey, cancels: Cancellations) -> None:
+    stopped = await cancels.cancel(conversation)
     logger.info("chat=%s: /cancel (%s)", message.chat.id, "stopped the work" if stopped else "nothing running")
     if not stopped:
         await message.reply(texts.nothing_to_cancel())

@@ -20,7 +20,7 @@ from provider import ProviderError
 
 from .. import texts
 from ..config import Settings
-from ..conversation import conversation_key, topic_id
+from ..conversation import topic_id
 from ..filters import Prompt
 from ..pictures import caption, picture_id, send_pictures
 from ..senders import is_group, sender_id
@@ -30,6 +30,7 @@ from ..services.draw_options import parse_draw_options
 from ..services.images import DrawRequest, ImageService, SourceImageError
 from ..services.media import MediaRefused, MediaService, largest_photo
 from ..services.prompts import clean_prompt
+from ..storage import ConversationKey
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +48,13 @@ class DrawButton(CallbackData, prefix="draw"):
 
 @dataclass(frozen=True)
 class Drawing:
-    """One drawing to run: its request, who asked (named in group captions) and the person's queue key."""
+    """One drawing to run: its request, who asked (named in group captions), the person's queue key and the
+    conversation whose /cancel stops it (the drawer's own with GROUP_HISTORY=per_user, else the chat's)."""
 
     request: DrawnRequest
     asker: str | None
     drawer: tuple[int, int, int]
+    conversation: ConversationKey
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,9 @@ async def explain_prompt(message: Message, command: CommandObject, settings: Set
 
 
 async def draw(
-    message: Message, prompt: str, bot: Bot, settings: Settings, image_service: ImageService,
-    cancels: Cancellations, draw_queue: DrawQueue, draw_memory: DrawMemory, media: MediaService,
+    message: Message, prompt: str, conversation: ConversationKey, bot: Bot, settings: Settings,
+    image_service: ImageService, cancels: Cancellations, draw_queue: DrawQueue, draw_memory: DrawMemory,
+    media: MediaService,
 ) -> None:
     options = parse_draw_options(prompt, settings.max_images_per_draw)
     if not options.prompt:
@@ -106,19 +110,19 @@ async def draw(
         await message.reply(texts.edit_unavailable() if source else texts.draw_unavailable())
         return
     request = DrawnRequest(options.prompt, options.count, options.size, None, source)
-    drawing = Drawing(request, asker_name(message), drawer_key(message, sender_id(message) or 0))
+    drawing = Drawing(request, asker_name(message), drawer_key(message, sender_id(message) or 0), conversation)
     await perform(message, drawing, Tools(bot, settings, image_service, cancels, draw_queue, draw_memory, media))
 
 
 async def press(
     callback: CallbackQuery, callback_data: DrawButton, bot: Bot, settings: Settings,
     image_service: ImageService, cancels: Cancellations, draw_queue: DrawQueue, draw_memory: DrawMemory,
-    media: MediaService,
+    media: MediaService, conversation: ConversationKey | None = None,
 ) -> None:
     """Answer the button at once (a toast), then draw: the same request again, or a variation of the picture."""
     target = callback.message
     drawn = draw_memory.recall(callback_data.ref)
-    if not isinstance(target, Message) or drawn is None:
+    if not isinstance(target, Message) or conversation is None or drawn is None:
         await callback.answer(texts.draw_button_expired(), show_alert=True)
         return
     if callback_data.action == "vary":
@@ -128,7 +132,7 @@ async def press(
         drawn = replace(drawn, count=1, source=drawn.picture)
     await callback.answer(texts.drawing_now())
     asker = callback.from_user.first_name if is_group(target.chat) else None
-    drawing = Drawing(replace(drawn, picture=None), asker, drawer_key(target, callback.from_user.id))
+    drawing = Drawing(replace(drawn, picture=None), asker, drawer_key(target, callback.from_user.id), conversation)
     await perform(target, drawing, Tools(bot, settings, image_service, cancels, draw_queue, draw_memory, media))
 
 
@@ -154,9 +158,7 @@ async def perform(target: Message, drawing: Drawing, tools: Tools) -> None:
             tools.draw_queue.turn(drawing.drawer, lambda: target.reply(texts.draw_queued())),
             ChatActionSender.upload_photo(bot=tools.bot, chat_id=target.chat.id, message_thread_id=topic_id(target)),
         ):
-            # /cancel stops it: the drawer's own (GROUP_HISTORY=per_user) or the chat's conversation
-            key = conversation_key(target, tools.settings.group_history, user_id=drawing.drawer[2])
-            await tools.cancels.run(key, work())
+            await tools.cancels.run(drawing.conversation, work())
     except TurnCancelled:
         logger.info("chat=%s: drawing cancelled by the user", target.chat.id)
         await target.reply(texts.cancelled())

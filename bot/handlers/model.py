@@ -14,10 +14,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from .. import texts
 from ..config import Settings
-from ..conversation import conversation_key
 from ..filters import MaySteer
 from ..services.status import StatusService
-from ..storage import HistoryStore
+from ..storage import ConversationKey, HistoryStore
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +33,15 @@ def build_router() -> Router:
     return router
 
 
-async def show_model(message: Message, settings: Settings, store: HistoryStore, status_service: StatusService) -> None:
+async def show_model(
+    message: Message, conversation: ConversationKey, settings: Settings, store: HistoryStore,
+    status_service: StatusService,
+) -> None:
     text = texts.provider_chain(status_service.providers())
     markup = None
     models = settings.models
     if "openai" in settings.provider_names:
-        chosen = await store.get_settings(conversation_key(message, settings.group_history).chat_scope)
+        chosen = await store.get_settings(conversation.chat_scope)
         current = chosen.model if chosen.model in models else models[0]
         text += "\n\n" + texts.model_choice(current)
         if len(models) > 1:
@@ -49,14 +51,15 @@ async def show_model(message: Message, settings: Settings, store: HistoryStore, 
 
 
 async def pick_model(
-    callback: CallbackQuery, callback_data: ModelPick, settings: Settings, store: HistoryStore
+    callback: CallbackQuery, callback_data: ModelPick, settings: Settings, store: HistoryStore,
+    conversation: ConversationKey | None = None,
 ) -> None:
     models = settings.models
-    if not isinstance(callback.message, Message) or not 0 <= callback_data.index < len(models):
+    if conversation is None or not 0 <= callback_data.index < len(models):
         await callback.answer(texts.option_gone(), show_alert=True)
         return
     model = models[callback_data.index]
-    key = conversation_key(callback.message, settings.group_history, user_id=callback.from_user.id).chat_scope
+    key = conversation.chat_scope
     # The default is stored as None, so a conversation follows OPENAI_MODELS when its first entry changes.
     # Stored before the toast (one quick write): once the user sees it, the next question uses it.
     await store.set_settings(key, replace(await store.get_settings(key), model=model if callback_data.index else None))

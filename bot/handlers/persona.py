@@ -18,7 +18,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from .. import texts
 from ..config import Settings
-from ..conversation import conversation_key
 from ..filters import MaySteer
 from ..storage import ConversationKey, HistoryStore
 
@@ -41,15 +40,18 @@ def build_router() -> Router:
     return router
 
 
-async def show_persona(message: Message, settings: Settings, store: HistoryStore) -> None:
-    chosen = await store.get_settings(conversation_key(message, settings.group_history).chat_scope)
+async def show_persona(
+    message: Message, conversation: ConversationKey, settings: Settings, store: HistoryStore
+) -> None:
+    chosen = await store.get_settings(conversation.chat_scope)
     prompt = chosen.persona if chosen.persona is not None else settings.system_prompt
     await message.reply(texts.persona(prompt, presets=bool(settings.personas)), reply_markup=_presets(settings))
 
 
-async def change_persona(message: Message, command: CommandObject, settings: Settings, store: HistoryStore) -> None:
+async def change_persona(message: Message, command: CommandObject, conversation: ConversationKey,
+                         store: HistoryStore) -> None:
     text = (command.args or "").strip()
-    key = conversation_key(message, settings.group_history).chat_scope
+    key = conversation.chat_scope
     if text.lower() == RESET:
         await _set(store, key, None)
         await message.reply(texts.persona_reset())
@@ -63,13 +65,14 @@ async def change_persona(message: Message, command: CommandObject, settings: Set
 
 
 async def pick_persona(
-    callback: CallbackQuery, callback_data: PersonaPick, settings: Settings, store: HistoryStore
+    callback: CallbackQuery, callback_data: PersonaPick, settings: Settings, store: HistoryStore,
+    conversation: ConversationKey | None = None,
 ) -> None:
     names = list(settings.personas)
-    if not isinstance(callback.message, Message) or not -1 <= callback_data.index < len(names):
+    if conversation is None or not -1 <= callback_data.index < len(names):
         await callback.answer(texts.option_gone(), show_alert=True)
         return
-    key = conversation_key(callback.message, settings.group_history, user_id=callback.from_user.id).chat_scope
+    key = conversation.chat_scope
     # Stored before the toast (one quick write): once the user sees it, the next question follows it.
     if callback_data.index == -1:
         await _set(store, key, None)

@@ -9,9 +9,8 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from .. import texts
-from ..config import Settings
-from ..conversation import conversation_key
 from ..services.chat import ChatService
+from ..storage import ConversationKey
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +21,8 @@ def build_router() -> Router:
     return router
 
 
-async def reset(message: Message, settings: Settings, chat_service: ChatService) -> None:
-    key = conversation_key(message, settings.group_history)
-    await chat_service.reset(key)
-    logger.info("chat=%s thread=%s user=%s: history reset", key.chat_id, key.thread_id, key.user_id)
+async def reset(message: Message, conversation: ConversationKey, chat_service: ChatService) -> None:
+    await chat_service.reset(conversation)
+    logger.info("chat=%s thread=%s user=%s: history reset", conversation.chat_id, conversation.thread_id,
+                conversation.user_id)
     await message.reply(texts.reset_done())

@@ -14,12 +14,11 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from .. import texts
-from ..config import Settings
-from ..conversation import conversation_key
 from ..replies import AnswerSender
 from ..senders import sender_id
 from ..services.chat import ChatService, NothingToRetry
 from ..services.retry_buttons import Retry, RetryButtons, answer_digest
+from ..storage import ConversationKey
 from ..turns import run_turn
 from .ask import ASK
 
@@ -33,35 +32,33 @@ def build_router() -> Router:
 
 
 async def retry_command(
-    message: Message, bot: Bot, settings: Settings, chat_service: ChatService, answers: AnswerSender,
+    message: Message, conversation: ConversationKey, bot: Bot, chat_service: ChatService, answers: AnswerSender,
     retry_buttons: RetryButtons,
 ) -> None:
-    key = conversation_key(message, settings.group_history)
-    start = functools.partial(chat_service.retry, key, user_id=sender_id(message))
+    start = functools.partial(chat_service.retry, conversation, user_id=sender_id(message))
     try:
-        await run_turn(message, key, start, bot=bot, answers=answers, buttons=retry_buttons)
+        await run_turn(message, conversation, start, bot=bot, answers=answers, buttons=retry_buttons)
     except NothingToRetry:
         await message.reply(texts.nothing_to_retry())
 
 
 async def retry_button(
-    callback: CallbackQuery, callback_data: Retry, bot: Bot, settings: Settings, chat_service: ChatService,
-    answers: AnswerSender, retry_buttons: RetryButtons,
+    callback: CallbackQuery, callback_data: Retry, bot: Bot, chat_service: ChatService, answers: AnswerSender,
+    retry_buttons: RetryButtons, conversation: ConversationKey | None = None,
 ) -> None:
     answer = callback.message
-    if not isinstance(answer, Message):  # too old for Telegram to show it to the bot
+    if not isinstance(answer, Message) or conversation is None:  # too old for Telegram to show it to the bot
         await callback.answer(texts.retry_not_latest(), show_alert=True)
         return
-    key = conversation_key(answer, settings.group_history, user_id=callback.from_user.id)
     latest = functools.partial(_is, callback_data.answer)
-    if not await chat_service.is_latest_answer(key, latest):
+    if not await chat_service.is_latest_answer(conversation, latest):
         logger.info("chat=%s: 🔄 under an older answer refused", answer.chat.id)
         await callback.answer(texts.retry_not_latest(), show_alert=True)
         return
     await callback.answer(texts.retrying())
-    start = functools.partial(chat_service.retry, key, answered=latest, user_id=callback.from_user.id)
+    start = functools.partial(chat_service.retry, conversation, answered=latest, user_id=callback.from_user.id)
     try:
-        await run_turn(answer, key, start, bot=bot, answers=answers, buttons=retry_buttons)
+        await run_turn(answer, conversation, start, bot=bot, answers=answers, buttons=retry_buttons)
     except NothingToRetry:  # another answer came between the press and the turn
         await answer.reply(texts.retry_not_latest())
 

@@ -196,6 +196,30 @@ async def test_retry_and_the_button_replace_the_stored_answer_and_an_old_button_
                                    {"role": "user", "content": "next"}]
 
 
+async def test_buttons_under_messages_telegram_no_longer_shows_are_refused_and_change_nothing(
+    run_bot: RunBot, settings: Settings, tg: TelegramEmulator, oa: OpenAIEmulator
+) -> None:
+    """Telegram sends an InaccessibleMessage (its chat, its id, date 0) for a button under a message the bot
+    can no longer see: 🔄, a persona and a model pressed there each get an alert, and nothing changes."""
+    oa.answers = ["A1", "A2"]
+    async with run_bot(on_openai(settings, oa, personas={"Pirate": "Arr."}, openai_models=("m1", "m2"))):
+        tg.push_message("/ask hi")
+        [answer] = await replies(tg, 1)
+        tg.push_message("/persona")
+        persona_menu = (await replies(tg, 2))[-1]
+        tg.push_message("/model")
+        model_menu = (await replies(tg, 3))[-1]
+        alerts = [await answered(tg, press(tg, menu, buttons(menu)[-1]["callback_data"], inaccessible=True))
+                  for menu in (answer, persona_menu, model_menu)]
+        tg.push_message("/ask again")
+        await replies(tg, 4)
+
+    assert [(a["text"], a["show_alert"]) for a in alerts] == [
+        (texts.retry_not_latest(), True), (texts.option_gone(), True), (texts.option_gone(), True)]
+    assert [r.json["model"] for r in oa.requests if r.type == "chat"] == ["m1", "m1"]  # not retried, same model
+    assert oa.chat_messages[1][0] == {"role": "user", "content": "hi"}  # no persona
+
+
 async def test_retry_after_a_failed_answer_asks_the_failed_question(
     run_bot: RunBot, settings: Settings, tg: TelegramEmulator, oa: OpenAIEmulator
 ) -> None:

@@ -193,6 +193,19 @@ async def test_a_button_of_a_forgotten_drawing_says_it_expired(
     assert ai.image_prompts == ["a fox"]
 
 
+async def test_a_button_under_a_picture_telegram_no_longer_shows_says_it_expired(
+    app: Any, tg: TelegramEmulator, ai: AiChatsEmulator
+) -> None:
+    """A press under a message the bot can no longer see comes with an InaccessibleMessage: no drawing."""
+    tg.push_message("/draw a fox")
+    [photo] = await tg.wait_for("sendPhoto")
+    press(tg, photo, "again", inaccessible=True)
+    [answer] = await tg.wait_for("answerCallbackQuery")
+
+    assert answer.params["text"] == texts.draw_button_expired() and answer.params["show_alert"] is True
+    assert ai.image_prompts == ["a fox"] and len(tg.calls_of("sendPhoto")) == 1
+
+
 async def test_the_group_limit_refuses_the_21st_drawing_with_the_wait(
     app: Any, tg: TelegramEmulator, ai: AiChatsEmulator
 ) -> None:

@@ -138,15 +138,20 @@ class UpdateBuilders:
         first_name: str = "Alice",
         username: str | None = "alice",
         language_code: str | None = "en",
+        inaccessible: bool = False,
     ) -> dict[str, Any]:
         """A ``callback_query`` update: ``user_id`` pressed a button with ``data`` under message ``message_id``
         (which must be in the chat, usually one the bot sent). Its id can be answered once with
-        answerCallbackQuery; ``store.callback_queries[id]["answer"]`` then holds the answer."""
+        answerCallbackQuery; ``store.callback_queries[id]["answer"]`` then holds the answer. ``inaccessible``:
+        the message is one the bot can no longer see (too old, or deleted), sent as an InaccessibleMessage:
+        its chat and id, and date 0."""
         if chat_id is None:
             chat_id = user_id if chat_type == "private" else DEFAULT_CHAT_IDS[chat_type]
         message = self.store.as_reply(chat_id, message_id)
         if message is None:
             raise ValueError(f"message {message_id} is not in chat {chat_id}")
+        if inaccessible:
+            message = {"chat": message["chat"], "message_id": message_id, "date": 0}
         user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
         for key, value in (("username", username), ("language_code", language_code)):
             if value is not None:
