@@ -43,6 +43,7 @@ from .services.status import StatusService
 from .services.usage import UsageService
 from .storage import HistoryStore, open_store
 from .telegram import build_bot
+from .turns import Turns
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,12 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
         options = {"session": http, "timeout": settings.provider_timeout}
         slots = asyncio.Semaphore(settings.max_concurrent_requests)  # shared by chat and images
         media = MediaService(provider, max_image_bytes=settings.max_image_bytes, provider_options=options)
+        chat_service = ChatService(
+            provider, store, locks=locks, provider_options=options, slots=slots, system_prompt=settings.system_prompt,
+            cancels=cancels, history_chars=settings.history_chars, models=settings.models, usage=usage,
+            history_images=settings.history_images, images=functools.partial(media.image_uri, bot),
+        )
+        answers = AnswerSender(StreamingOptions(settings.streaming, settings.draft_interval, settings.edit_interval))
         dispatcher = Dispatcher(
             disable_fsm=True,  # no handler keeps state between messages: skip a context per update
             settings=settings,
@@ -111,24 +118,16 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
                 {"ask": settings.ask_rate, "draw": settings.draw_rate}, limit_storage(settings.storage, namespace),
                 chat_rates={"draw": settings.group_draw_rate}, exempt=settings.admins,
             ),
-            chat_service=ChatService(
-                provider, store, locks=locks, provider_options=options, slots=slots,
-                system_prompt=settings.system_prompt, cancels=cancels,
-                history_chars=settings.history_chars, models=settings.models, usage=usage,
-                history_images=settings.history_images, images=functools.partial(media.image_uri, bot),
-            ),
+            chat_service=chat_service,
+            turns=Turns(chat_service, answers, RetryButtons()),
             media=media,
             albums=AlbumCollector(),
             usage=usage,
-            retry_buttons=RetryButtons(),
             image_service=ImageService(provider, provider_options=options, slots=slots),
             draw_queue=DrawQueue(),
             draw_memory=DrawMemory(),
             status_service=StatusService(store, provider),
             chat_admins=ChatAdmins(),
-            answers=AnswerSender(
-                StreamingOptions(settings.streaming, settings.draft_interval, settings.edit_interval)
-            ),
         )
         dispatcher.update.outer_middleware(inflight)
         if redelivered is not None:  # after InFlight, so the Redis round trip is drained too

@@ -6,7 +6,6 @@ refuses (nothing to ask, or too long) falls through to `explain_prompt`, which c
 
 from __future__ import annotations
 
-import functools
 import logging
 
 from aiogram import Bot, F, Router
@@ -17,14 +16,10 @@ from aiogram.types import Message
 from .. import texts
 from ..config import Settings
 from ..filters import Prompt
-from ..replies import AnswerSender
-from ..senders import sender_id
-from ..services.chat import ChatService
 from ..services.inputs import Question
 from ..services.prompts import clean_prompt
-from ..services.retry_buttons import RetryButtons
 from ..storage import ConversationKey
-from ..turns import run_turn
+from ..turns import Turns
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +54,7 @@ async def explain_prompt(message: Message, settings: Settings, command: CommandO
 
 
 async def answer_question(
-    message: Message, prompt: str | Question, conversation: ConversationKey, bot: Bot, chat_service: ChatService,
-    answers: AnswerSender, retry_buttons: RetryButtons,
+    message: Message, prompt: str | Question, conversation: ConversationKey, turns: Turns
 ) -> None:
     """One turn, whatever the input was (text here; photos, voice, documents from handlers/media.py)."""
-    start = functools.partial(chat_service.ask, conversation, prompt, user_id=sender_id(message))
-    await run_turn(message, conversation, start, bot=bot, answers=answers, buttons=retry_buttons)
+    await turns.ask(message, conversation, prompt)

@@ -18,14 +18,12 @@ from aiogram.types import Message
 
 from .. import texts
 from ..config import Settings
-from ..replies import AnswerSender
 from ..services.albums import AlbumCollector
-from ..services.chat import ChatService
 from ..services.inputs import MediaRequest, build_question, media_kind
 from ..services.media import MediaRefused, MediaService
 from ..services.prompts import clean_prompt
-from ..services.retry_buttons import RetryButtons
 from ..storage import ConversationKey
+from ..turns import Turns
 from .ask import ASK, answer_question
 
 logger = logging.getLogger(__name__)
@@ -85,7 +83,7 @@ async def ask_arguments(text: str, bot: Bot) -> str | None:
 
 async def answer_media(
     message: Message, request: MediaRequest, conversation: ConversationKey, bot: Bot, settings: Settings,
-    media: MediaService, chat_service: ChatService, answers: AnswerSender, retry_buttons: RetryButtons,
+    media: MediaService, turns: Turns,
 ) -> None:
     if len(request.prompt) > settings.max_prompt_chars:
         await message.reply(texts.too_long(len(request.prompt), settings.max_prompt_chars))
@@ -98,7 +96,7 @@ async def answer_media(
         return
     if question.preface:
         await message.reply(question.preface)
-    await answer_question(message, question, conversation, bot, chat_service, answers, retry_buttons)
+    await answer_question(message, question, conversation, turns)
 
 
 async def album_part(message: Message) -> None:

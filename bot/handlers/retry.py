@@ -9,17 +9,16 @@ from __future__ import annotations
 import functools
 import logging
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from .. import texts
-from ..replies import AnswerSender
 from ..senders import sender_id
 from ..services.chat import ChatService, NothingToRetry
-from ..services.retry_buttons import Retry, RetryButtons, answer_digest
+from ..services.retry_buttons import Retry, answer_digest
 from ..storage import ConversationKey
-from ..turns import run_turn
+from ..turns import Turns
 from .ask import ASK
 
 logger = logging.getLogger(__name__)
@@ -31,20 +30,16 @@ def build_router() -> Router:
     return router
 
 
-async def retry_command(
-    message: Message, conversation: ConversationKey, bot: Bot, chat_service: ChatService, answers: AnswerSender,
-    retry_buttons: RetryButtons,
-) -> None:
-    start = functools.partial(chat_service.retry, conversation, user_id=sender_id(message))
+async def retry_command(message: Message, conversation: ConversationKey, turns: Turns) -> None:
     try:
-        await run_turn(message, conversation, start, bot=bot, answers=answers, buttons=retry_buttons)
+        await turns.retry(message, conversation, user_id=sender_id(message))
     except NothingToRetry:
         await message.reply(texts.nothing_to_retry())
 
 
 async def retry_button(
-    callback: CallbackQuery, callback_data: Retry, bot: Bot, chat_service: ChatService, answers: AnswerSender,
-    retry_buttons: RetryButtons, conversation: ConversationKey | None = None,
+    callback: CallbackQuery, callback_data: Retry, chat_service: ChatService, turns: Turns,
+    conversation: ConversationKey | None = None,
 ) -> None:
     answer = callback.message
     if not isinstance(answer, Message) or conversation is None:  # too old for Telegram to show it to the bot
@@ -56,9 +51,8 @@ async def retry_button(
         await callback.answer(texts.retry_not_latest(), show_alert=True)
         return
     await callback.answer(texts.retrying())
-    start = functools.partial(chat_service.retry, conversation, answered=latest, user_id=callback.from_user.id)
     try:
-        await run_turn(answer, conversation, start, bot=bot, answers=answers, buttons=retry_buttons)
+        await turns.retry(answer, conversation, user_id=callback.from_user.id, answered=latest)
     except NothingToRetry:  # another answer came between the press and the turn
         await answer.reply(texts.retry_not_latest())
 

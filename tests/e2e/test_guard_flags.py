@@ -15,8 +15,11 @@ from bot import texts
 from bot.app import Application, create_app, polling_in_background
 from bot.config import Rate, Settings
 from bot.filters import IsAdmin
+from bot.replies import AnswerSender, StreamingOptions
 from bot.services.chat import ChatService
 from bot.services.locks import ConversationBusy
+from bot.services.retry_buttons import RetryButtons
+from bot.turns import Turns
 from tests.emulators import AiChatsEmulator, TelegramEmulator
 from tests.settings import changed
 
@@ -167,8 +170,8 @@ class HeldByAnotherReplica:
 async def test_a_busy_conversation_gets_its_own_answer(start: Start, tg: TelegramEmulator,
                                                        ai: AiChatsEmulator) -> None:
     def busy_locks(app: Application) -> None:
-        app.dispatcher["chat_service"] = ChatService(app.dispatcher["provider_chain"], app.store,
-                                                     locks=HeldByAnotherReplica())
+        chat = ChatService(app.dispatcher["provider_chain"], app.store, locks=HeldByAnotherReplica())
+        app.dispatcher["turns"] = Turns(chat, AnswerSender(StreamingOptions()), RetryButtons())
 
     async with start(prepare=busy_locks) as app:
         tg.push_message("/ask anyone there?")
