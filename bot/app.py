@@ -23,6 +23,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
 from .commands import register_commands
 from .config import Settings, WebhookConfig
+from .drawings import Drawings
 from .handlers import build_router
 from .i18n import CatalogI18n, UserLocale, catalogs
 from .middlewares import setup_middlewares
@@ -32,7 +33,6 @@ from .services.admins import ChatAdmins
 from .services.albums import AlbumCollector
 from .services.cancel import Cancellations
 from .services.chat import ChatService
-from .services.draw_jobs import DrawMemory, DrawQueue
 from .services.images import ImageService
 from .services.limits import RequestLimiter, limit_storage
 from .services.locks import ConversationLocks, KeyedLocks
@@ -123,9 +123,7 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
             media=media,
             albums=AlbumCollector(),
             usage=usage,
-            image_service=ImageService(provider, provider_options=options, slots=slots),
-            draw_queue=DrawQueue(),
-            draw_memory=DrawMemory(),
+            drawings=Drawings(bot, ImageService(provider, provider_options=options, slots=slots), media, cancels),
             status_service=StatusService(store, provider),
             chat_admins=ChatAdmins(),
         )

@@ -8,8 +8,10 @@ from collections.abc import Sequence
 from html import escape
 
 from aiogram.exceptions import TelegramBadRequest, TelegramEntityTooLarge
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     BufferedInputFile,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaDocument,
     InputMediaPhoto,
@@ -32,6 +34,22 @@ PHOTO_ONLY_ERRORS = (
     "PHOTO_INVALID_DIMENSIONS", "PHOTO_SAVE_FILE_INVALID", "PHOTO_EXT_INVALID", "PHOTO_INVALID",
     "IMAGE_PROCESS_FAILED", "PHOTO_TOO_BIG", "PHOTO IS TOO BIG", "FILE IS TOO BIG",
 )  # fmt: skip
+
+
+class DrawButton(CallbackData, prefix="draw"):
+    """🔄 ("again") or ✏️ ("vary") under a picture; `ref` names its request in DrawMemory (≤ 64 bytes in all)."""
+
+    action: str
+    ref: str
+
+
+def draw_buttons(ref: str, *, can_vary: bool) -> InlineKeyboardMarkup:
+    again = DrawButton(action="again", ref=ref).pack()
+    row = [InlineKeyboardButton(text=texts.draw_again_button(), callback_data=again)]
+    if can_vary:
+        vary = DrawButton(action="vary", ref=ref).pack()
+        row.append(InlineKeyboardButton(text=texts.draw_vary_button(), callback_data=vary))
+    return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
 def caption(prompt: str, asker: str | None) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from bot import texts
 from bot.config import Rate, Settings
-from bot.handlers.draw import DrawButton
+from bot.pictures import DrawButton
 from tests.emulators import AiChatsEmulator, TelegramEmulator
 from tests.emulators.openai import OpenAIEmulator
 from tests.emulators.tg_models import ApiCall
