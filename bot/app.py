@@ -123,7 +123,7 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
             media=media,
             albums=AlbumCollector(),
             usage=usage,
-            drawings=Drawings(bot, ImageService(provider, provider_options=options, slots=slots), media, cancels),
+            drawings=Drawings(ImageService(provider, provider_options=options, slots=slots), media, cancels),
             status_service=StatusService(store, provider),
             chat_admins=ChatAdmins(),
         )

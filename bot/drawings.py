@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import Message
 from aiogram.utils.chat_action import ChatActionSender
@@ -35,9 +34,9 @@ class Drawings:
     """The `drawings` of workflow data: the image service, each person's queue and the requests under the
     buttons (both per process)."""
 
-    def __init__(self, bot: Bot, images: ImageService, media: MediaService, cancels: Cancellations) -> None:
+    def __init__(self, images: ImageService, media: MediaService, cancels: Cancellations) -> None:
         self.images = images
-        self._bot, self._media, self._cancels = bot, media, cancels
+        self._media, self._cancels = media, cancels
         self._queue = DrawQueue()
         self._memory = DrawMemory()
 
@@ -52,11 +51,12 @@ class Drawings:
         """Draw `request` in reply to `target` (the /draw, or the picture whose button was pressed), naming
         `asker` in group captions: in `sender`'s queue for the chat and topic, stopped by /cancel in
         `conversation` (the drawer's own with GROUP_HISTORY=per_user, else the chat's)."""
+        assert target.bot is not None
         drawer = (target.chat.id, topic_id(target) or 0, sender)
         try:
             async with (
                 self._queue.turn(drawer, lambda: target.reply(texts.draw_queued())),
-                ChatActionSender.upload_photo(bot=self._bot, chat_id=target.chat.id,
+                ChatActionSender.upload_photo(bot=target.bot, chat_id=target.chat.id,
                                               message_thread_id=topic_id(target)),
             ):
                 await self._cancels.run(conversation, self._work(target, request, asker))
@@ -82,7 +82,8 @@ class Drawings:
         source = None
         if request.source is not None:
             limit = self._media.max_image_bytes
-            source = await self._media.download(self._bot, request.source, max_bytes=limit,
+            assert target.bot is not None
+            source = await self._media.download(target.bot, request.source, max_bytes=limit,
                                                 too_big=texts.edit_source_too_large(limit))
         images = await self.images.draw(DrawRequest(request.prompt, request.count, request.size, source))
         ref = self._memory.remember(request)
