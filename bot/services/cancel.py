@@ -7,13 +7,10 @@ every other replica sharing the Redis, since /cancel may reach a replica that is
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from ..storage import ConversationKey
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 

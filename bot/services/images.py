@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import logging
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +13,6 @@ from PIL import Image, UnidentifiedImageError
 
 from provider import AsyncGeneratorProvider, ImageData, ImageResponse, ProviderResponseError
 from provider.image import sniff_image_mime
-
-logger = logging.getLogger(__name__)
 
 # What Telegram accepts through sendPhoto; anything else must go out as a document.
 PHOTO_MAX_BYTES = 10 * 1024 * 1024

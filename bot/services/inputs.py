@@ -8,7 +8,6 @@ the bytes). Text, photos and albums, voice/audio/video notes and documents all e
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from aiogram import Bot
@@ -18,8 +17,6 @@ from .. import texts
 from ..config import Settings
 from .documents import DocumentKind, DocumentRefused, extract_text
 from .media import TELEGRAM_DOWNLOAD_LIMIT, MediaRefused, MediaService, largest_photo
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,9 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Hashable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
-
-logger = logging.getLogger(__name__)
 
 
 class ConversationLocks(Protocol):
