@@ -46,9 +46,6 @@ class Cancellations:
             if not running:
                 self._running.pop(key, None)
 
-    def running(self, key: ConversationKey) -> bool:
-        return bool(self._running.get(key))
-
     def cancel_here(self, key: ConversationKey) -> bool:
         """Stop `key`'s work in this process; False if there was none."""
         tasks = [task for task in self._running.get(key, ()) if not task.done()]

@@ -190,10 +190,6 @@ class ChatService:
         async with aclosing(self._stream(messages, options, user_id)) as stream:  # unfinished: frees its slot
             return await self._run(key, deliver(stream))
 
-    def cancel(self, key: ConversationKey) -> bool:
-        """Stop the answer being written in this conversation (this process); False if there is none."""
-        return self._cancels.cancel_here(key)
-
     async def reset(self, key: ConversationKey) -> None:
         async with self._locks.hold(key):
             await self._store.reset(key)

@@ -46,6 +46,3 @@ class KeyedLocks:
     def held(self, key: Hashable) -> bool:
         """Whether someone holds or waits for `key`'s lock now."""
         return key in self._locks
-
-    def __len__(self) -> int:
-        return len(self._locks)
