@@ -50,7 +50,6 @@ class ChatService:
         provider_options: dict[str, Any] | None = None,
         locks: ConversationLocks | None = None,
         slots: asyncio.Semaphore | None = None,
-        model: str | None = None,
         system_prompt: str | None = None,
         queue_notice_after: float = 0.5,
         cancels: Cancellations | None = None,
@@ -76,7 +75,7 @@ class ChatService:
         self._store = store
         self._locks = locks or KeyedLocks()
         self._slots = slots or asyncio.Semaphore(32)
-        self._model = model or provider.default_model
+        self._model = provider.default_model
         self._waiting: Counter[ConversationKey] = Counter()
         self._cancels = cancels or Cancellations()
         self._running: set[ConversationKey] = set()  # conversations whose answer is being delivered
