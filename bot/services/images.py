@@ -57,14 +57,12 @@ class ImageService:
         *,
         provider_options: dict[str, Any] | None = None,
         slots: asyncio.Semaphore | None = None,
-        model: str | None = None,
-        edit_model: str | None = None,
     ) -> None:
         self._provider = provider
         self._options = provider_options or {}
         self._slots = slots or asyncio.Semaphore(32)
-        self._model = model or provider.image_model
-        self._edit_model = edit_model or provider.image_edit_model
+        self._model = provider.image_model
+        self._edit_model = provider.image_edit_model
 
     @property
     def available(self) -> bool:
