@@ -206,7 +206,8 @@ class ChatService:
         try:
             async with self._locks.hold(key):
                 acquired.set()
-                waiting = self._unwait(key)
+                self._unwait(key)
+                waiting = False
                 yield
         finally:
             acquired.set()
@@ -225,11 +226,10 @@ class ChatService:
             except Exception:  # a lost notice must not fail the turn itself
                 logger.warning("Could not send the queued notice", exc_info=True)
 
-    def _unwait(self, key: ConversationKey) -> bool:
+    def _unwait(self, key: ConversationKey) -> None:
         self._waiting[key] -= 1
         if not self._waiting[key]:
             del self._waiting[key]
-        return False
 
     async def _run(self, key: ConversationKey, delivery: Awaitable[str]) -> str:
         """Deliver in a task of its own, so /cancel (on any replica) can stop it without cancelling the handler."""
