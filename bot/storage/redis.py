@@ -165,12 +165,13 @@ class RedisHistoryStore:
         conversations = turns = 0
         names: list[str] = []
         async for name in self._redis.scan_iter(match=f"{self._namespace}:history:*", count=500):
+            conversations += 1
             names.append(name)
             if len(names) == 500:
                 turns += await self._count_turns(names)
-                conversations, names = conversations + len(names), []
+                names = []
         turns += await self._count_turns(names)
-        return StoreStats(conversations + len(names), turns)
+        return StoreStats(conversations, turns)
 
     async def _count_turns(self, names: list[str]) -> int:
         if not names:
