@@ -7,13 +7,10 @@ every other replica sharing the Redis, since /cancel may reach a replica that is
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from ..storage import ConversationKey
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -48,9 +45,6 @@ class Cancellations:
             running.discard(task)
             if not running:
                 self._running.pop(key, None)
-
-    def running(self, key: ConversationKey) -> bool:
-        return bool(self._running.get(key))
 
     def cancel_here(self, key: ConversationKey) -> bool:
         """Stop `key`'s work in this process; False if there was none."""

@@ -50,7 +50,6 @@ class ChatService:
         provider_options: dict[str, Any] | None = None,
         locks: ConversationLocks | None = None,
         slots: asyncio.Semaphore | None = None,
-        model: str | None = None,
         system_prompt: str | None = None,
         queue_notice_after: float = 0.5,
         cancels: Cancellations | None = None,
@@ -76,7 +75,7 @@ class ChatService:
         self._store = store
         self._locks = locks or KeyedLocks()
         self._slots = slots or asyncio.Semaphore(32)
-        self._model = model or provider.default_model
+        self._model = provider.default_model
         self._waiting: Counter[ConversationKey] = Counter()
         self._cancels = cancels or Cancellations()
         self._running: set[ConversationKey] = set()  # conversations whose answer is being delivered
@@ -190,10 +189,6 @@ class ChatService:
         async with aclosing(self._stream(messages, options, user_id)) as stream:  # unfinished: frees its slot
             return await self._run(key, deliver(stream))
 
-    def cancel(self, key: ConversationKey) -> bool:
-        """Stop the answer being written in this conversation (this process); False if there is none."""
-        return self._cancels.cancel_here(key)
-
     async def reset(self, key: ConversationKey) -> None:
         async with self._locks.hold(key):
             await self._store.reset(key)
@@ -211,7 +206,8 @@ class ChatService:
         try:
             async with self._locks.hold(key):
                 acquired.set()
-                waiting = self._unwait(key)
+                self._unwait(key)
+                waiting = False
                 yield
         finally:
             acquired.set()
@@ -230,11 +226,10 @@ class ChatService:
             except Exception:  # a lost notice must not fail the turn itself
                 logger.warning("Could not send the queued notice", exc_info=True)
 
-    def _unwait(self, key: ConversationKey) -> bool:
+    def _unwait(self, key: ConversationKey) -> None:
         self._waiting[key] -= 1
         if not self._waiting[key]:
             del self._waiting[key]
-        return False
 
     async def _run(self, key: ConversationKey, delivery: Awaitable[str]) -> str:
         """Deliver in a task of its own, so /cancel (on any replica) can stop it without cancelling the handler."""

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import io
-import logging
 from collections.abc import Callable
 from enum import Enum
 from pathlib import PurePosixPath
 
 from .. import texts
-
-logger = logging.getLogger(__name__)
 
 # Text by extension, for files Telegram labels application/octet-stream (or a type of its own).
 TEXT_EXTENSIONS = frozenset({

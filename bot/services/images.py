@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import logging
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +13,6 @@ from PIL import Image, UnidentifiedImageError
 
 from provider import AsyncGeneratorProvider, ImageData, ImageResponse, ProviderResponseError
 from provider.image import sniff_image_mime
-
-logger = logging.getLogger(__name__)
 
 # What Telegram accepts through sendPhoto; anything else must go out as a document.
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
@@ -60,14 +57,12 @@ class ImageService:
         *,
         provider_options: dict[str, Any] | None = None,
         slots: asyncio.Semaphore | None = None,
-        model: str | None = None,
-        edit_model: str | None = None,
     ) -> None:
         self._provider = provider
         self._options = provider_options or {}
         self._slots = slots or asyncio.Semaphore(32)
-        self._model = model or provider.image_model
-        self._edit_model = edit_model or provider.image_edit_model
+        self._model = provider.image_model
+        self._edit_model = provider.image_edit_model
 
     @property
     def available(self) -> bool:

@@ -8,7 +8,6 @@ the bytes). Text, photos and albums, voice/audio/video notes and documents all e
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from aiogram import Bot
@@ -18,8 +17,6 @@ from .. import texts
 from ..config import Settings
 from .documents import DocumentKind, DocumentRefused, extract_text
 from .media import TELEGRAM_DOWNLOAD_LIMIT, MediaRefused, MediaService, largest_photo
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,8 +82,8 @@ def photo_question(request: MediaRequest, media: MediaService, settings: Setting
 async def audio_question(request: MediaRequest, bot: Bot, media: MediaService) -> Question:
     message = request.parts[0]
     if message.voice:
-        file_id, size, name, mime = message.voice.file_id, message.voice.file_size, "voice.ogg", "audio/ogg"
-        mime = message.voice.mime_type or mime
+        voice = message.voice
+        file_id, size, name, mime = voice.file_id, voice.file_size, "voice.ogg", voice.mime_type or "audio/ogg"
     elif message.video_note:
         file_id, size, name, mime = message.video_note.file_id, message.video_note.file_size, "video.mp4", "video/mp4"
     else:

@@ -6,12 +6,9 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Hashable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
-
-logger = logging.getLogger(__name__)
 
 
 class ConversationLocks(Protocol):
@@ -32,9 +29,7 @@ class KeyedLocks:
 
     @asynccontextmanager
     async def hold(self, key: Hashable) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (None, 0))
-        if lock is None:
-            lock = asyncio.Lock()
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
         self._locks[key] = (lock, users + 1)
         try:
             async with lock:
@@ -49,6 +44,3 @@ class KeyedLocks:
     def held(self, key: Hashable) -> bool:
         """Whether someone holds or waits for `key`'s lock now."""
         return key in self._locks
-
-    def __len__(self) -> int:
-        return len(self._locks)

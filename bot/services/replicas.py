@@ -1,6 +1,6 @@
 """What replicas sharing one Redis coordinate through it: conversation turns and handled updates.
 
-Only imported when Redis is the store, so a bot on SQLite never loads redis-py (6 MB of its RSS).
+Only imported when Redis is the store, so a bot on SQLite never loads redis-py.
 """
 
 from __future__ import annotations

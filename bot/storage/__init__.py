@@ -27,7 +27,7 @@ async def open_store(
         return MemoryHistoryStore(limit)
     if config.kind == "redis":
         assert config.url is not None
-        from .redis import RedisHistoryStore  # redis-py only when it is used: 6 MB of RSS
+        from .redis import RedisHistoryStore  # redis-py is loaded only for a Redis store
 
         return await RedisHistoryStore.open(config.url, limit, namespace=namespace, ttl=ttl)
     assert config.path is not None

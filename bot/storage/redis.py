@@ -27,14 +27,11 @@ logger = logging.getLogger(__name__)
 
 # A dead Redis must fail a turn (and /healthz) in seconds, not hang it: short timeouts, one quick retry
 # instead of redis-py's default ten. The same timeouts for every client: history, locks, /cancel, rate limits.
-CONNECT_TIMEOUT = 2.0
 SOCKET_TIMEOUT = 2.0
-RETRIES = 1
-HEALTH_CHECK_INTERVAL = 30
 CLIENT_TIMEOUTS: dict[str, Any] = {
     "socket_timeout": SOCKET_TIMEOUT,
-    "socket_connect_timeout": CONNECT_TIMEOUT,
-    "health_check_interval": HEALTH_CHECK_INTERVAL,
+    "socket_connect_timeout": 2.0,
+    "health_check_interval": 30,
 }
 PING_TIMEOUT = 2.0
 # Connections per process; beyond that callers wait for one (up to SOCKET_TIMEOUT) instead of failing.
@@ -63,7 +60,7 @@ def connect_redis(url: str) -> Redis:
         max_connections=MAX_CONNECTIONS,
         timeout=SOCKET_TIMEOUT,
         decode_responses=True,
-        retry=Retry(ExponentialBackoff(cap=0.25, base=0.02), RETRIES),
+        retry=Retry(ExponentialBackoff(cap=0.25, base=0.02), retries=1),
         **CLIENT_TIMEOUTS,
     )
     return Redis.from_pool(pool)
@@ -165,12 +162,13 @@ class RedisHistoryStore:
         conversations = turns = 0
         names: list[str] = []
         async for name in self._redis.scan_iter(match=f"{self._namespace}:history:*", count=500):
+            conversations += 1
             names.append(name)
             if len(names) == 500:
                 turns += await self._count_turns(names)
-                conversations, names = conversations + len(names), []
+                names = []
         turns += await self._count_turns(names)
-        return StoreStats(conversations + len(names), turns)
+        return StoreStats(conversations, turns)
 
     async def _count_turns(self, names: list[str]) -> int:
         if not names:

@@ -180,12 +180,11 @@ class SQLiteHistoryStore:
         return True
 
     async def stats(self) -> StoreStats:
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(  # an aggregate: always exactly one row
             "SELECT COUNT(*), COALESCE(SUM(n), 0) FROM (SELECT COUNT(*) AS n FROM turns "
             "GROUP BY chat_id, thread_id, user_id)"
-        ) as cursor:
-            row = await cursor.fetchone()
-        conversations, turns = row if row else (0, 0)
+        )
+        conversations, turns = next(iter(rows))
         return StoreStats(conversations, turns)
 
     async def close(self) -> None:
