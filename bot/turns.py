@@ -58,7 +58,7 @@ class Turns:
 
         async def deliver(chunks: AsyncIterator[str]) -> str:
             async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id, message_thread_id=topic_id(message)):
-                result = await self._answers.deliver_answer(message, chunks, markup=self._buttons.markup)
+                result = await self._answers.deliver(message, chunks, markup=self._buttons.markup)
             delivered.append(result)
             return result.text
 
