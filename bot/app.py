@@ -72,7 +72,7 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
     namespace = f"aichats:{extract_bot_id(settings.bot_token.get_secret_value())}"
     store = await open_store(settings.storage, settings.history_limit, ttl=settings.history_ttl, namespace=namespace)
     # No pool limit: MAX_CONCURRENT_REQUESTS bounds provider requests, and aiohttp's default of 100
-    # connections would silently queue the rest in waves (1,000 /ask at a 1 s model: 11.2 s → 3.8 s; BENCHMARKS.md).
+    # connections would silently queue the rest in waves (BENCHMARKS.md).
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
     cancels = Cancellations()
