@@ -72,7 +72,7 @@ async def create_app(settings: Settings, *, shutdown_timeout: float | None = Non
     namespace = f"aichats:{extract_bot_id(settings.bot_token.get_secret_value())}"
     store = await open_store(settings.storage, settings.history_limit, ttl=settings.history_ttl, namespace=namespace)
     # No pool limit: MAX_CONCURRENT_REQUESTS bounds provider requests, and aiohttp's default of 100
-    # connections would silently queue the rest in waves (1,000 /ask at a 1 s model: 11.2 s → 3.8 s; BENCHMARKS.md).
+    # connections would silently queue the rest in waves (BENCHMARKS.md).
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
     cancels = Cancellations()
@@ -176,14 +176,14 @@ async def polling_in_background(app: Application) -> AsyncIterator[None]:
 
 
 async def connect(
-    bot: Bot, i18n: CatalogI18n, max_wait: float = 60.0, *, webhook: WebhookConfig | None = None,
+    bot: Bot, i18n: CatalogI18n, *, webhook: WebhookConfig | None = None,
     allowed_updates: list[str] | None = None, default_language: str | None = None,
 ) -> User:
-    """Reach the Bot API (retrying with backoff while it is unreachable), register the commands, and either
-    drop any webhook (polling) or register ours (webhook mode)."""
+    """Reach the Bot API (retrying with backoff, at most a minute apart, while it is unreachable), register the
+    commands, and either drop any webhook (polling) or register ours (webhook mode)."""
     async for attempt in AsyncRetrying(
         retry=retry_if_exception_type((TelegramNetworkError, TelegramServerError)),
-        wait=wait_exponential(multiplier=1, max=max_wait),
+        wait=wait_exponential(multiplier=1, max=60),
         before_sleep=lambda state: logger.warning(
             "Telegram Bot API unreachable (%s); retrying in %.0f s",
             state.outcome.exception() if state.outcome else "?",

@@ -11,13 +11,13 @@ from aiogram.exceptions import TelegramBadRequest, TelegramEntityTooLarge
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     BufferedInputFile,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaDocument,
     InputMediaPhoto,
     MediaUnion,
     Message,
 )
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from telegramify_markdown import utf16_len
 
 from . import texts
@@ -44,12 +44,11 @@ class DrawButton(CallbackData, prefix="draw"):
 
 
 def draw_buttons(ref: str, *, can_vary: bool) -> InlineKeyboardMarkup:
-    again = DrawButton(action="again", ref=ref).pack()
-    row = [InlineKeyboardButton(text=texts.draw_again_button(), callback_data=again)]
+    keyboard = InlineKeyboardBuilder()  # one row
+    keyboard.button(text=texts.draw_again_button(), callback_data=DrawButton(action="again", ref=ref))
     if can_vary:
-        vary = DrawButton(action="vary", ref=ref).pack()
-        row.append(InlineKeyboardButton(text=texts.draw_vary_button(), callback_data=vary))
-    return InlineKeyboardMarkup(inline_keyboard=[row])
+        keyboard.button(text=texts.draw_vary_button(), callback_data=DrawButton(action="vary", ref=ref))
+    return keyboard.as_markup()
 
 
 def caption(prompt: str, asker: str | None) -> str:

@@ -45,17 +45,14 @@ class AnswerSender:
     def __init__(self, options: StreamingOptions | None = None) -> None:
         self.options = options or StreamingOptions()
 
-    async def deliver(self, message: Message, chunks: AsyncIterator[str]) -> str:
-        """Show an answer stream to the user as it grows, then the final answer; return the text sent.
+    async def deliver(
+        self, message: Message, chunks: AsyncIterator[str], *, markup: Markup | None = None
+    ) -> Delivered:
+        """Show an answer stream to the user as it grows, then the final answer with `markup(text)` under its
+        last part (never under a preview).
 
         If the stream fails, the preview is removed and the error propagates: the caller reports it.
         """
-        return (await self.deliver_answer(message, chunks)).text
-
-    async def deliver_answer(
-        self, message: Message, chunks: AsyncIterator[str], *, markup: Markup | None = None
-    ) -> Delivered:
-        """`deliver`, with `markup(text)` under the last part of the final answer (never under a preview)."""
         preview = self._preview(message)
         answer = AnswerText()
         try:

@@ -32,8 +32,7 @@ def sender_id(event: TelegramObject) -> int | None:
         return event.chat.id  # a message with neither (not sent by Telegram today): the chat speaks
     if isinstance(event, CallbackQuery):
         return event.from_user.id
-    user = getattr(event, "from_user", None)
-    return user.id if user is not None else None
+    return None  # the guards and filters asking see only messages and button presses
 
 
 def speaks_as_chat(event: TelegramObject) -> bool:

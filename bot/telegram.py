@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextvars import ContextVar
-from typing import Any
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import GetMe, GetUpdates, SendChatAction, SendMessageDraft, TelegramMethod
@@ -72,9 +71,8 @@ class RetryRequests(BaseRequestMiddleware):
         raise AssertionError("unreachable")
 
 
-def build_bot(token: str, api_url: str | None = None, **session_options: Any) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), **session_options) if api_url \
-        else AiohttpSession(**session_options)
+def build_bot(token: str, api_url: str | None = None) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url) if api_url else PRODUCTION)
     session.middleware(RetryRequests())
     return Bot(
         token,

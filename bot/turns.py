@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 from aiogram.types import Message
 from aiogram.utils.chat_action import ChatActionSender
@@ -59,16 +58,15 @@ class Turns:
 
         async def deliver(chunks: AsyncIterator[str]) -> str:
             async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id, message_thread_id=topic_id(message)):
-                result = await self._answers.deliver_answer(message, chunks, markup=self._buttons.markup)
+                result = await self._answers.deliver(message, chunks, markup=self._buttons.markup)
             delivered.append(result)
             return result.text
 
         def say(text: str) -> Notify:
             return lambda: message.reply(text)
 
-        notices: dict[str, Any] = {"on_queued": say(texts.queued()), "on_shortened": say(texts.history_shortened())}
         try:
-            await start(deliver, **notices)
+            await start(deliver, on_queued=say(texts.queued()), on_shortened=say(texts.history_shortened()))
         except TurnCancelled:  # parts already sent stay on screen: say that the answer ends there
             logger.info("chat=%s: answer cancelled by the user", message.chat.id)
             await message.reply(texts.cancelled())

@@ -40,7 +40,7 @@ async def _chunks(count: int) -> AsyncIterator[str]:
 
 async def test_deliver_joins_the_chunks_once_not_at_every_chunk() -> None:
     sender = _Sender()
-    text = await sender.deliver(None, _chunks(20_000))  # type: ignore[arg-type]  # message is unused here
+    text = (await sender.deliver(None, _chunks(20_000))).text  # type: ignore[arg-type]  # message is unused here
 
     assert text == "".join(str(n % 10) for n in range(20_000)) and sender.sent == [text]
     answers = sender.preview.answers

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
+from aiogram.filters import Command
 from aiogram.types import Message
 
 from .. import texts
@@ -19,14 +20,13 @@ def build_router() -> Router:
 
 async def unknown_command(message: Message, bot: Bot) -> None:
     """In groups only commands addressed to this bot get an answer; others may belong to other bots."""
-    head = (message.text or "").split(maxsplit=1)[0][1:]
-    name, _, mention = head.partition("@")
+    command = Command.extract_command(message.text or "")
     me = await bot.me()
-    if mention and mention.lower() != (me.username or "").lower():
+    if command.mention and command.mention.lower() != (me.username or "").lower():
         return
-    if message.chat.type != ChatType.PRIVATE and not mention:
+    if message.chat.type != ChatType.PRIVATE and not command.mention:
         return
-    await message.reply(texts.unknown_command(name))
+    await message.reply(texts.unknown_command(command.command))
 
 
 async def not_understood(message: Message) -> None:

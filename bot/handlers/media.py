@@ -13,7 +13,8 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.filters import Filter
+from aiogram.filters import Command, Filter
+from aiogram.filters.command import CommandException
 from aiogram.types import Message
 
 from .. import texts
@@ -69,16 +70,15 @@ class MediaQuestion(Filter):
 
 
 async def ask_arguments(text: str, bot: Bot) -> str | None:
-    """The words after `/ask` or `/ask@thisbot`; None when `text` is not such a command."""
-    if not text.startswith("/"):
+    """The words after `/ask` or `/ask@thisbot` (any case), parsed by aiogram's Command; None when `text` is
+    not such a command."""
+    if not text.startswith("/"):  # most captions: no command, so no exception to raise
         return None
-    head, *rest = text.split(maxsplit=1)
-    name, _, mention = head[1:].partition("@")
-    if name.lower() != "ask":
+    try:
+        command = await Command("ask", ignore_case=True).parse_command(text, bot)
+    except CommandException:
         return None
-    if mention and mention.lower() != ((await bot.me()).username or "").lower():
-        return None
-    return rest[0] if rest else ""
+    return command.args or ""
 
 
 async def answer_media(

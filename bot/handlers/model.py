@@ -17,6 +17,7 @@ from ..config import Settings
 from ..filters import MaySteer
 from ..services.status import StatusService
 from ..storage import ConversationKey, HistoryStore
+from .persona import refuse_pick
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +66,6 @@ async def pick_model(
     await store.set_settings(key, replace(await store.get_settings(key), model=model if callback_data.index else None))
     await callback.answer(texts.model_picked(model))
     logger.info("chat=%s thread=%s: model %s", key.chat_id, key.thread_id, model)
-
-
-async def refuse_pick(callback: CallbackQuery) -> None:
-    await callback.answer(texts.admins_steer(), show_alert=True)
 
 
 def _choices(models: tuple[str, ...], current: str) -> InlineKeyboardMarkup:
