@@ -8,10 +8,10 @@ ALLOWED_CHATS group's anonymous admins are let in. The placeholder accounts' ids
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.dispatcher.event.bases import NextMiddlewareType
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from cachetools import TTLCache
 
@@ -31,7 +31,10 @@ class AccessGuard(BaseMiddleware):
         self._refused: TTLCache[int, bool] = TTLCache(maxsize=100_000, ttl=refusal_interval)
 
     async def __call__(
-        self, handler: NextMiddlewareType[TelegramObject], event: TelegramObject, data: dict[str, Any]
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
     ) -> Any:
         sender = sender_id(event)
         chat = event_chat(event)

@@ -6,10 +6,10 @@ per_user groups to its sender's own; a button press to the presser's, under the 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.dispatcher.event.bases import NextMiddlewareType
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from ..config import Settings
@@ -18,7 +18,10 @@ from ..conversation import conversation_key
 
 class ConversationOf(BaseMiddleware):
     async def __call__(
-        self, handler: NextMiddlewareType[TelegramObject], event: TelegramObject, data: dict[str, Any]
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
     ) -> Any:
         settings: Settings = data["settings"]
         if isinstance(event, Message):

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.dispatcher.event.bases import NextMiddlewareType
 from aiogram.types import TelegramObject
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,10 @@ class InFlight(BaseMiddleware):
         return len(self._tasks)
 
     async def __call__(
-        self, handler: NextMiddlewareType[TelegramObject], event: TelegramObject, data: dict[str, Any]
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
     ) -> Any:
         task = asyncio.current_task()
         assert task is not None

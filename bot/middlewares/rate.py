@@ -8,10 +8,10 @@ whoever sent the command.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.dispatcher.event.bases import NextMiddlewareType
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
@@ -30,7 +30,10 @@ class RateLimit(BaseMiddleware):
     (`limiter`)."""
 
     async def __call__(
-        self, handler: NextMiddlewareType[TelegramObject], event: TelegramObject, data: dict[str, Any]
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
     ) -> Any:
         kind = get_flag(data, RATE_FLAG)
         sender = sender_id(event)

@@ -6,10 +6,11 @@ Only imported (through `services.replicas`) when Redis is the store, so a bot on
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.dispatcher.event.bases import UNHANDLED, NextMiddlewareType
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -36,7 +37,10 @@ class SkipRedelivered(BaseMiddleware):
         self._ttl = ttl
 
     async def __call__(
-        self, handler: NextMiddlewareType[TelegramObject], event: TelegramObject, data: dict[str, Any]
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
     ) -> Any:
         if isinstance(event, Update) and not await self._claim(event.update_id):
             logger.info("Update %s was already taken; skipped", event.update_id)

@@ -8,10 +8,10 @@ the access guard and before the rate limit (a refused request costs no rate). Ad
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.dispatcher.event.bases import NextMiddlewareType
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
@@ -24,7 +24,10 @@ logger = logging.getLogger(__name__)
 
 class DailyTokens(BaseMiddleware):
     async def __call__(
-        self, handler: NextMiddlewareType[TelegramObject], event: TelegramObject, data: dict[str, Any]
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
     ) -> Any:
         usage: UsageService | None = data.get("usage")
         sender = sender_id(event)
