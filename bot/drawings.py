@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import Message
 from aiogram.utils.chat_action import ChatActionSender
@@ -51,15 +52,16 @@ class Drawings:
         """Draw `request` in reply to `target` (the /draw, or the picture whose button was pressed), naming
         `asker` in group captions: in `sender`'s queue for the chat and topic, stopped by /cancel in
         `conversation` (the drawer's own with GROUP_HISTORY=per_user, else the chat's)."""
-        assert target.bot is not None
+        bot = target.bot
+        assert bot is not None
         drawer = (target.chat.id, topic_id(target) or 0, sender)
         try:
             async with (
                 self._queue.turn(drawer, lambda: target.reply(texts.draw_queued())),
-                ChatActionSender.upload_photo(bot=target.bot, chat_id=target.chat.id,
+                ChatActionSender.upload_photo(bot=bot, chat_id=target.chat.id,
                                               message_thread_id=topic_id(target)),
             ):
-                await self._cancels.run(conversation, self._work(target, request, asker))
+                await self._cancels.run(conversation, self._work(target, bot, request, asker))
         except TurnCancelled:
             logger.info("chat=%s: drawing cancelled by the user", target.chat.id)
             await target.reply(texts.cancelled())
@@ -78,12 +80,11 @@ class Drawings:
             refusal = texts.photo_not_allowed() if NO_RIGHTS in reason.upper() else texts.photo_refused(reason)
             await target.reply(refusal)
 
-    async def _work(self, target: Message, request: DrawnRequest, asker: str | None) -> None:
+    async def _work(self, target: Message, bot: Bot, request: DrawnRequest, asker: str | None) -> None:
         source = None
         if request.source is not None:
             limit = self._media.max_image_bytes
-            assert target.bot is not None
-            source = await self._media.download(target.bot, request.source, max_bytes=limit,
+            source = await self._media.download(bot, request.source, max_bytes=limit,
                                                 too_big=texts.edit_source_too_large(limit))
         images = await self.images.draw(DrawRequest(request.prompt, request.count, request.size, source))
         ref = self._memory.remember(request)
